@@ -1,0 +1,249 @@
+//! What one cell holds: missing, a number, a boolean, a date-time or text.
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime};
+
+use super::DecimalSeparator;
+
+/// Everything needed to read a cell, fixed once the dialect is known.
+#[derive(Debug, Clone)]
+pub struct CellContext {
+    pub decimal_separator: DecimalSeparator,
+    missing_tokens: Vec<Vec<u8>>,
+    longest_token: usize,
+}
+
+impl CellContext {
+    pub fn new(decimal_separator: DecimalSeparator, missing_tokens: &[String]) -> Self {
+        let missing_tokens: Vec<Vec<u8>> = missing_tokens
+            .iter()
+            .map(|token| token.trim().as_bytes().to_vec())
+            .filter(|token| !token.is_empty())
+            .collect();
+        let longest_token = missing_tokens.iter().map(Vec::len).max().unwrap_or(0);
+        Self {
+            decimal_separator,
+            missing_tokens,
+            longest_token,
+        }
+    }
+
+    fn is_missing_token(&self, cell: &[u8]) -> bool {
+        cell.len() <= self.longest_token && self.missing_tokens.iter().any(|t| t == cell)
+    }
+}
+
+/// A cell, read.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum CellValue<'a> {
+    Missing,
+    /// An integer written without a fraction or exponent (kept as f64: exact below 2^53).
+    Integer(f64),
+    Float(f64),
+    Boolean(bool),
+    /// Microseconds since 1970-01-01T00:00:00 (UTC when the cell had an offset).
+    DateTime(i64),
+    /// The cell's raw bytes, untrimmed.
+    Text(&'a [u8]),
+}
+
+/// Reads one cell. Numbers and date-times are recognised after trimming ASCII spaces; text
+/// keeps the cell exactly as written.
+pub fn classify_cell<'a>(raw: &'a [u8], ctx: &CellContext) -> CellValue<'a> {
+    let cell = raw.trim_ascii();
+    let Some(&first) = cell.first() else {
+        return CellValue::Missing;
+    };
+    if ctx.is_missing_token(cell) {
+        return CellValue::Missing;
+    }
+    if first.is_ascii_digit() || first == b'-' || first == b'+' || first == b'.' {
+        if let Some(value) = parse_integer(cell) {
+            return CellValue::Integer(value);
+        }
+        if looks_like_date(cell) {
+            if let Some(micros) = parse_datetime(cell) {
+                return CellValue::DateTime(micros);
+            }
+        }
+        if let Some(value) = parse_float(cell, ctx.decimal_separator) {
+            return CellValue::Float(value);
+        }
+        return CellValue::Text(raw);
+    }
+    if cell.len() <= 5 {
+        if cell.eq_ignore_ascii_case(b"true") {
+            return CellValue::Boolean(true);
+        }
+        if cell.eq_ignore_ascii_case(b"false") {
+            return CellValue::Boolean(false);
+        }
+    }
+    CellValue::Text(raw)
+}
+
+/// `[+-]?[0-9]+`, up to 18 digits so it fits i64 exactly.
+fn parse_integer(cell: &[u8]) -> Option<f64> {
+    let digits = match cell[0] {
+        b'+' | b'-' => &cell[1..],
+        _ => cell,
+    };
+    if digits.is_empty() || digits.len() > 18 || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    // All bytes are ASCII, so this is valid UTF-8.
+    let text = std::str::from_utf8(cell).ok()?;
+    text.parse::<i64>().ok().map(|v| v as f64)
+}
+
+/// A finite decimal number, with `,` as the decimal mark when the dialect says so.
+fn parse_float(cell: &[u8], decimal: DecimalSeparator) -> Option<f64> {
+    // Only plain decimal syntax: `inf`, `nan` and hex floats are text here.
+    let valid = cell.iter().all(|&b| {
+        b.is_ascii_digit()
+            || matches!(b, b'+' | b'-' | b'e' | b'E')
+            || match decimal {
+                DecimalSeparator::Dot => b == b'.',
+                DecimalSeparator::Comma => b == b',',
+            }
+    });
+    if !valid {
+        return None;
+    }
+    let value = match decimal {
+        DecimalSeparator::Dot => std::str::from_utf8(cell).ok()?.parse::<f64>().ok()?,
+        DecimalSeparator::Comma => {
+            let mut buffer = [0u8; 64];
+            if cell.len() > buffer.len() {
+                return None;
+            }
+            for (slot, &b) in buffer.iter_mut().zip(cell) {
+                *slot = if b == b',' { b'.' } else { b };
+            }
+            std::str::from_utf8(&buffer[..cell.len()])
+                .ok()?
+                .parse::<f64>()
+                .ok()?
+        }
+    };
+    value.is_finite().then_some(value)
+}
+
+fn looks_like_date(cell: &[u8]) -> bool {
+    cell.len() >= 10
+        && cell[4] == b'-'
+        && cell[7] == b'-'
+        && cell[..4].iter().all(u8::is_ascii_digit)
+        && cell[5..7].iter().all(u8::is_ascii_digit)
+        && cell[8..10].iter().all(u8::is_ascii_digit)
+}
+
+/// ISO 8601 / RFC 3339 dates and date-times: `2024-03-01`, `2024-03-01T12:30[:45[.123]]`,
+/// with `T` or a space, optionally followed by `Z` or an offset.
+fn parse_datetime(cell: &[u8]) -> Option<i64> {
+    let text = std::str::from_utf8(cell).ok()?;
+    if text.len() == 10 {
+        let date = text.parse::<NaiveDate>().ok()?;
+        return Some(date.and_hms_opt(0, 0, 0)?.and_utc().timestamp_micros());
+    }
+    let mut buffer = [0u8; 40];
+    if cell.len() > buffer.len() {
+        return None;
+    }
+    buffer[..cell.len()].copy_from_slice(cell);
+    if buffer[10] == b' ' {
+        buffer[10] = b'T';
+    }
+    let text = std::str::from_utf8(&buffer[..cell.len()]).ok()?;
+    if let Ok(naive) = text.parse::<NaiveDateTime>() {
+        return Some(naive.and_utc().timestamp_micros());
+    }
+    if let Ok(naive) = NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M") {
+        return Some(naive.and_utc().timestamp_micros());
+    }
+    DateTime::parse_from_rfc3339(text)
+        .ok()
+        .map(|dt| dt.timestamp_micros())
+}
+
+/// Renders a timestamp the way the profile reports it: ISO 8601, no offset, seconds always,
+/// fractional seconds only when present.
+pub fn format_timestamp_micros(micros: i64) -> String {
+    match DateTime::from_timestamp_micros(micros) {
+        Some(dt) => {
+            let naive = dt.naive_utc();
+            if micros % 1_000_000 == 0 {
+                naive.format("%Y-%m-%dT%H:%M:%S").to_string()
+            } else {
+                naive.format("%Y-%m-%dT%H:%M:%S%.6f").to_string()
+            }
+        }
+        None => micros.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::csv_input::DEFAULT_MISSING_TOKENS;
+
+    fn ctx(decimal: DecimalSeparator) -> CellContext {
+        let tokens: Vec<String> = DEFAULT_MISSING_TOKENS.iter().map(|t| t.to_string()).collect();
+        CellContext::new(decimal, &tokens)
+    }
+
+    #[test]
+    fn cells_are_classified() {
+        let dot = ctx(DecimalSeparator::Dot);
+        assert_eq!(classify_cell(b"", &dot), CellValue::Missing);
+        assert_eq!(classify_cell(b"  ", &dot), CellValue::Missing);
+        for token in DEFAULT_MISSING_TOKENS {
+            assert_eq!(classify_cell(token.as_bytes(), &dot), CellValue::Missing);
+        }
+        assert_eq!(classify_cell(b" 42 ", &dot), CellValue::Integer(42.0));
+        assert_eq!(classify_cell(b"-7", &dot), CellValue::Integer(-7.0));
+        assert_eq!(classify_cell(b"12.5", &dot), CellValue::Float(12.5));
+        assert_eq!(classify_cell(b"1e3", &dot), CellValue::Float(1000.0));
+        assert_eq!(classify_cell(b"12,5", &dot), CellValue::Text(b"12,5"));
+        assert_eq!(classify_cell(b"inf", &dot), CellValue::Text(b"inf"));
+        assert_eq!(classify_cell(b"1e999", &dot), CellValue::Text(b"1e999"));
+        assert_eq!(classify_cell(b"TRUE", &dot), CellValue::Boolean(true));
+        assert_eq!(classify_cell(b"false", &dot), CellValue::Boolean(false));
+        assert_eq!(classify_cell(b"abc", &dot), CellValue::Text(b"abc"));
+        assert_eq!(classify_cell(b"--", &dot), CellValue::Text(b"--"));
+    }
+
+    #[test]
+    fn decimal_comma_is_read_when_asked() {
+        let comma = ctx(DecimalSeparator::Comma);
+        assert_eq!(classify_cell(b"12,5", &comma), CellValue::Float(12.5));
+        assert_eq!(classify_cell(b"-0,25", &comma), CellValue::Float(-0.25));
+        assert_eq!(classify_cell(b"12.5", &comma), CellValue::Text(b"12.5"));
+        assert_eq!(classify_cell(b"7", &comma), CellValue::Integer(7.0));
+    }
+
+    #[test]
+    fn datetimes_are_recognised() {
+        let dot = ctx(DecimalSeparator::Dot);
+        let day = 1_709_251_200_000_000; // 2024-03-01T00:00:00Z
+        assert_eq!(classify_cell(b"2024-03-01", &dot), CellValue::DateTime(day));
+        assert_eq!(
+            classify_cell(b"2024-03-01T01:00:00", &dot),
+            CellValue::DateTime(day + 3_600_000_000)
+        );
+        assert_eq!(
+            classify_cell(b"2024-03-01 01:00", &dot),
+            CellValue::DateTime(day + 3_600_000_000)
+        );
+        assert_eq!(
+            classify_cell(b"2024-03-01T02:00:00+01:00", &dot),
+            CellValue::DateTime(day + 3_600_000_000)
+        );
+        assert_eq!(
+            classify_cell(b"2024-03-01T00:00:00.5Z", &dot),
+            CellValue::DateTime(day + 500_000)
+        );
+        assert_eq!(classify_cell(b"2024-13-01", &dot), CellValue::Text(b"2024-13-01"));
+        assert_eq!(format_timestamp_micros(day), "2024-03-01T00:00:00");
+        assert_eq!(format_timestamp_micros(day + 500_000), "2024-03-01T00:00:00.500000");
+    }
+}

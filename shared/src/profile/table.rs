@@ -1,0 +1,281 @@
+//! The table accumulator (batches in, merge, finish) and the streaming [`Profiler`].
+
+use crate::csv_input::{
+    CsvSource, RecordBatch, SourceEvent, TableHeader, TextEncoding, classify_cell, decode_text,
+    delimiter_name,
+};
+
+use super::column_stats::{ColumnAccumulator, ColumnData};
+use super::correlation::CorrelationAccumulator;
+use super::{InputReport, Profile, ProfileOptions};
+
+/// How many ragged row numbers are reported.
+const RAGGED_EXAMPLES: usize = 10;
+
+/// Statistics of a table being read. Feed it batches, merge accumulators of other parts of the
+/// same table (in any order), then finish.
+pub struct TableAccumulator {
+    header: TableHeader,
+    options: ProfileOptions,
+    rows: u64,
+    ragged_rows: u64,
+    ragged_examples: Vec<u64>,
+    columns: Vec<ColumnAccumulator>,
+    correlation: CorrelationAccumulator,
+    /// Per column, the batch's numbers aligned by row (NaN when absent).
+    scratch: Vec<Vec<f64>>,
+}
+
+impl TableAccumulator {
+    pub fn new(header: TableHeader, options: ProfileOptions) -> Self {
+        let width = header.names.len();
+        Self {
+            correlation: CorrelationAccumulator::new(options.max_correlation_columns),
+            header,
+            options,
+            rows: 0,
+            ragged_rows: 0,
+            ragged_examples: Vec::new(),
+            columns: (0..width).map(|_| ColumnAccumulator::default()).collect(),
+            scratch: vec![Vec::new(); width],
+        }
+    }
+
+    pub fn rows(&self) -> u64 {
+        self.rows
+    }
+
+    pub fn header(&self) -> &TableHeader {
+        &self.header
+    }
+
+    pub fn add_batch(&mut self, batch: &RecordBatch) {
+        let width = self.columns.len();
+        let rows = batch.len();
+        let limit = self.options.exact_limit;
+        let cells = &self.header.cells;
+        for (c, column) in self.columns.iter().enumerate() {
+            let scratch = &mut self.scratch[c];
+            scratch.clear();
+            if column.is_numeric() {
+                scratch.resize(rows, f64::NAN);
+            }
+        }
+        let mut has_number = vec![false; width];
+        for (r, record) in batch.records().enumerate() {
+            let fields = record.len();
+            if fields != width {
+                self.ragged_rows += 1;
+                if self.ragged_examples.len() < RAGGED_EXAMPLES {
+                    self.ragged_examples.push(batch.first_record() + r as u64);
+                }
+            }
+            for (c, field) in record.fields().take(width).enumerate() {
+                let column = &mut self.columns[c];
+                if let Some(x) = column.add(classify_cell(field, cells), limit) {
+                    if let Some(slot) = self.scratch[c].get_mut(r) {
+                        *slot = x;
+                        has_number[c] = true;
+                    }
+                }
+            }
+            for column in self.columns.iter_mut().skip(fields) {
+                column.add_missing();
+            }
+        }
+        self.rows += rows as u64;
+        for (c, column) in self.columns.iter().enumerate() {
+            if !column.is_numeric() {
+                has_number[c] = false;
+                self.correlation.drop_column(c);
+            }
+        }
+        let aligned: Vec<Option<&[f64]>> = self
+            .scratch
+            .iter()
+            .zip(&has_number)
+            .map(|(values, &has)| has.then_some(values.as_slice()))
+            .collect();
+        self.correlation.add_batch(&aligned);
+    }
+
+    /// Adds another accumulator of the same table (same header), read from other rows.
+    pub fn merge(&mut self, other: TableAccumulator) {
+        let limit = self.options.exact_limit;
+        self.rows += other.rows;
+        self.ragged_rows += other.ragged_rows;
+        self.ragged_examples.extend(other.ragged_examples);
+        self.ragged_examples.sort_unstable();
+        self.ragged_examples.truncate(RAGGED_EXAMPLES);
+        for (mine, theirs) in self.columns.iter_mut().zip(other.columns) {
+            mine.merge(theirs, limit);
+        }
+        self.correlation.merge(other.correlation);
+    }
+
+    /// Builds the profile. `bytes` and `bom` describe the input as a whole.
+    pub fn finish(self, bytes: u64, bom: bool) -> TableSummary {
+        let TableAccumulator {
+            header,
+            options,
+            rows,
+            ragged_rows,
+            mut ragged_examples,
+            columns,
+            correlation,
+            ..
+        } = self;
+        ragged_examples.sort_unstable();
+        let non_utf8 = columns.iter().any(|c| c.non_utf8)
+            || header.names.iter().any(|n| n.contains('\u{FFFD}'));
+        let forced = header.dialect.forced_encoding;
+        let decode = |bytes: &[u8]| decode_text(bytes, forced);
+        let mut profiles = Vec::with_capacity(columns.len());
+        let mut data = Vec::with_capacity(columns.len());
+        for (column, name) in columns.into_iter().zip(&header.names) {
+            let (profile, column_data) = column.finish(
+                name.clone(),
+                options.max_histogram_bins,
+                options.top_values,
+                &decode,
+            );
+            profiles.push(profile);
+            data.push(column_data);
+        }
+        let numeric: Vec<usize> = profiles
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.kind.is_numeric())
+            .map(|(i, _)| i)
+            .collect();
+        let has_spread = |c: usize| {
+            let p = &profiles[c];
+            p.count >= 2 && p.min != p.max
+        };
+        let correlation = correlation.finish(&numeric, &header.names, &has_spread);
+        let encoding = match forced {
+            Some(encoding) => encoding,
+            None if non_utf8 => TextEncoding::Windows1252,
+            None => TextEncoding::Utf8,
+        };
+        let input = InputReport {
+            bytes,
+            delimiter: delimiter_name(header.dialect.delimiter),
+            encoding,
+            bom,
+            decimal_separator: header.dialect.decimal_separator,
+            has_header: options.read.has_header,
+            ragged_rows,
+            ragged_row_examples: ragged_examples,
+            missing_tokens: options.read.missing_tokens.clone(),
+            exact_limit: options.exact_limit,
+        };
+        TableSummary {
+            profile: Profile {
+                rows,
+                columns: profiles,
+                correlation,
+                input,
+            },
+            columns: data,
+        }
+    }
+}
+
+/// A finished table: its [`Profile`] plus what drift needs (sorted values or sketches).
+pub struct TableSummary {
+    profile: Profile,
+    pub(crate) columns: Vec<ColumnData>,
+}
+
+impl TableSummary {
+    pub fn profile(&self) -> &Profile {
+        &self.profile
+    }
+
+    pub fn into_profile(self) -> Profile {
+        self.profile
+    }
+}
+
+/// The streaming profiler: `push` bytes in any chunks, then `finish`.
+///
+/// ```
+/// use shared::profile::{Profiler, ProfileOptions};
+/// let mut profiler = Profiler::new(ProfileOptions::default());
+/// profiler.push(b"a,b\n1,x\n2,");
+/// profiler.push(b"y\n");
+/// let profile = profiler.finish().into_profile();
+/// assert_eq!(profile.rows, 2);
+/// assert_eq!(profile.columns[0].mean, Some(1.5));
+/// ```
+pub struct Profiler {
+    source: CsvSource,
+    table: Option<TableAccumulator>,
+    options: ProfileOptions,
+}
+
+impl Profiler {
+    pub fn new(options: ProfileOptions) -> Self {
+        Self {
+            source: CsvSource::new(options.read.clone()),
+            table: None,
+            options,
+        }
+    }
+
+    /// Bytes pushed so far.
+    pub fn bytes_seen(&self) -> u64 {
+        self.source.bytes_seen()
+    }
+
+    /// Data rows read so far.
+    pub fn rows_seen(&self) -> u64 {
+        self.table.as_ref().map_or(0, TableAccumulator::rows)
+    }
+
+    pub fn push(&mut self, bytes: &[u8]) {
+        let Self {
+            source,
+            table,
+            options,
+        } = self;
+        source.push(bytes, &mut |event| Self::on_event(event, table, options));
+    }
+
+    pub fn finish(mut self) -> TableSummary {
+        let Self {
+            source,
+            table,
+            options,
+        } = &mut self;
+        source.finish(&mut |event| Self::on_event(event, table, options));
+        let (bytes, bom) = (self.source.bytes_seen(), self.source.had_bom());
+        match self.table {
+            Some(table) => table.finish(bytes, bom),
+            None => unreachable_empty(),
+        }
+    }
+
+    fn on_event(
+        event: SourceEvent<'_>,
+        table: &mut Option<TableAccumulator>,
+        options: &ProfileOptions,
+    ) {
+        match event {
+            SourceEvent::Header(header) => {
+                *table = Some(TableAccumulator::new(header.clone(), options.clone()));
+            }
+            SourceEvent::Batch(batch) => {
+                if let Some(table) = table.as_mut() {
+                    table.add_batch(batch);
+                }
+            }
+        }
+    }
+}
+
+/// `CsvSource::finish` always sends a header, so a table always exists after it.
+fn unreachable_empty() -> TableSummary {
+    unreachable!("CsvSource::finish always emits a header")
+}
