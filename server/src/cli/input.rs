@@ -1,0 +1,205 @@
+//! Reading a CSV file or standard input into the engine, using every core.
+//!
+//! One thread reads and parses records (`CsvSource`, sequential by nature: quotes can hide
+//! newlines); batches go through a bounded channel to worker threads, each with its own
+//! `TableAccumulator`; the accumulators are merged at the end. Memory stays bounded by the
+//! channel's capacity plus the accumulators (values up to the exact limit, then sketches).
+
+use std::fs::File;
+use std::io::{self, Read};
+use std::path::PathBuf;
+
+use shared::csv_input::{CsvSource, RecordBatch, SourceEvent};
+use shared::profile::{ProfileOptions, TableAccumulator, TableSummary};
+use shared::quality::{QualityEvaluator, QualityOptions, QualityReport};
+
+/// Read size from the file or pipe.
+const READ_CHUNK: usize = 1 << 20;
+/// Batches waiting for a worker, per worker.
+const QUEUE_PER_WORKER: usize = 2;
+/// Leading bytes checked for a NUL (a binary file).
+const BINARY_CHECK_BYTES: usize = 64 * 1024;
+
+#[derive(Debug, Clone)]
+pub enum InputPath {
+    File(PathBuf),
+    Stdin,
+}
+
+impl InputPath {
+    pub fn display(&self) -> String {
+        match self {
+            InputPath::File(path) => path.display().to_string(),
+            InputPath::Stdin => "standard input".to_string(),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum InputError {
+    #[error("{path}: no such file")]
+    NotFound { path: String },
+    #[error("{path}: {source}")]
+    Io { path: String, source: io::Error },
+    #[error(
+        "{path}: not a CSV file (a NUL byte at offset {offset}: binary data, or UTF-16 text)"
+    )]
+    Binary { path: String, offset: usize },
+    #[error("{path}: is a directory")]
+    Directory { path: String },
+}
+
+/// An opened input that checks its first bytes for NULs as they pass.
+struct CheckedReader {
+    inner: Box<dyn Read + Send>,
+    path: String,
+    position: usize,
+}
+
+impl CheckedReader {
+    fn open(input: &InputPath) -> Result<Self, InputError> {
+        let path = input.display();
+        let inner: Box<dyn Read + Send> = match input {
+            InputPath::Stdin => Box::new(io::stdin()),
+            InputPath::File(file) => {
+                if file.is_dir() {
+                    return Err(InputError::Directory { path });
+                }
+                match File::open(file) {
+                    Ok(f) => Box::new(f),
+                    Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                        return Err(InputError::NotFound { path });
+                    }
+                    Err(source) => return Err(InputError::Io { path, source }),
+                }
+            }
+        };
+        Ok(Self {
+            inner,
+            path,
+            position: 0,
+        })
+    }
+
+    /// Reads the next chunk into `buffer`; `Ok(0)` at the end.
+    fn read_chunk(&mut self, buffer: &mut [u8]) -> Result<usize, InputError> {
+        let n = loop {
+            match self.inner.read(buffer) {
+                Ok(n) => break n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(source) => {
+                    return Err(InputError::Io {
+                        path: self.path.clone(),
+                        source,
+                    });
+                }
+            }
+        };
+        if self.position < BINARY_CHECK_BYTES {
+            let check = &buffer[..n.min(BINARY_CHECK_BYTES - self.position)];
+            if let Some(i) = check.iter().position(|&b| b == 0) {
+                return Err(InputError::Binary {
+                    path: self.path.clone(),
+                    offset: self.position + i,
+                });
+            }
+        }
+        self.position += n;
+        Ok(n)
+    }
+}
+
+/// Profiles an input with `threads` workers.
+pub fn read_table(
+    input: &InputPath,
+    options: &ProfileOptions,
+    threads: usize,
+) -> Result<TableSummary, InputError> {
+    let mut reader = CheckedReader::open(input)?;
+    let mut source = CsvSource::new(options.read.clone());
+    let (sender, receiver) = crossbeam_channel::bounded::<RecordBatch>(threads * QUEUE_PER_WORKER);
+    std::thread::scope(|scope| {
+        let mut workers = Vec::new();
+        let mut header_seen = None;
+        let mut buffer = vec![0u8; READ_CHUNK];
+        let mut read_error = None;
+        {
+            let mut sink = |event: SourceEvent<'_>| match event {
+                SourceEvent::Header(header) => {
+                    header_seen = Some(header.clone());
+                    for _ in 0..threads {
+                        let receiver = receiver.clone();
+                        let mut table = TableAccumulator::new(header.clone(), options.clone());
+                        workers.push(scope.spawn(move || {
+                            for batch in receiver {
+                                table.add_batch(&batch);
+                            }
+                            table
+                        }));
+                    }
+                }
+                SourceEvent::Batch(batch) => {
+                    // Workers only stop when the channel closes, so sending cannot fail.
+                    let _ = sender.send(batch.clone());
+                }
+            };
+            loop {
+                match reader.read_chunk(&mut buffer) {
+                    Ok(0) => break,
+                    Ok(n) => source.push(&buffer[..n], &mut sink),
+                    Err(error) => {
+                        read_error = Some(error);
+                        break;
+                    }
+                }
+            }
+            if read_error.is_none() {
+                source.finish(&mut sink);
+            }
+        }
+        drop(sender);
+        let mut tables = workers
+            .into_iter()
+            .map(|worker| worker.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)));
+        if let Some(error) = read_error {
+            // Let the workers drain, then report.
+            tables.for_each(drop);
+            return Err(error);
+        }
+        let mut merged = match tables.next() {
+            Some(first) => first,
+            None => {
+                let header = header_seen.ok_or_else(|| InputError::Io {
+                    path: input.display(),
+                    source: io::Error::other("the CSV reader produced no header"),
+                })?;
+                TableAccumulator::new(header, options.clone())
+            }
+        };
+        for table in tables {
+            merged.merge(table);
+        }
+        Ok(merged.finish(source.bytes_seen(), source.had_bom()))
+    })
+}
+
+/// Evaluates model quality over an input (single thread: the work per row is small).
+pub fn read_quality(
+    input: &InputPath,
+    options: QualityOptions,
+) -> Result<Result<QualityReport, shared::quality::QualityError>, InputError> {
+    let mut reader = CheckedReader::open(input)?;
+    let mut evaluator = QualityEvaluator::new(options);
+    let mut buffer = vec![0u8; READ_CHUNK];
+    loop {
+        let n = reader.read_chunk(&mut buffer)?;
+        if n == 0 {
+            break;
+        }
+        evaluator.push(&buffer[..n]);
+        if evaluator.error().is_some() {
+            break;
+        }
+    }
+    Ok(evaluator.finish())
+}
