@@ -118,6 +118,8 @@ pub fn read_table(
     let mut reader = CheckedReader::open(input)?;
     let mut source = CsvSource::new(options.read.clone());
     let (sender, receiver) = crossbeam_channel::bounded::<RecordBatch>(threads * QUEUE_PER_WORKER);
+    // Used batches come back here to be refilled, so their buffers are allocated once.
+    let (recycle, recycled) = crossbeam_channel::unbounded::<RecordBatch>();
     std::thread::scope(|scope| {
         let mut workers = Vec::new();
         let mut header_seen = None;
@@ -129,18 +131,23 @@ pub fn read_table(
                     header_seen = Some(header.clone());
                     for _ in 0..threads {
                         let receiver = receiver.clone();
+                        let recycle = recycle.clone();
                         let mut table = TableAccumulator::new(header.clone(), options.clone());
                         workers.push(scope.spawn(move || {
                             for batch in receiver {
                                 table.add_batch(&batch);
+                                let _ = recycle.send(batch);
                             }
+                            table.presort();
                             table
                         }));
                     }
                 }
                 SourceEvent::Batch(batch) => {
+                    let empty = recycled.try_recv().unwrap_or_default();
+                    let full = std::mem::replace(batch, empty);
                     // Workers only stop when the channel closes, so sending cannot fail.
-                    let _ = sender.send(batch.clone());
+                    let _ = sender.send(full);
                 }
             };
             loop {

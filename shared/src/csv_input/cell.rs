@@ -10,6 +10,8 @@ pub struct CellContext {
     pub decimal_separator: DecimalSeparator,
     missing_tokens: Vec<Vec<u8>>,
     longest_token: usize,
+    /// `token_starts[b]`: some token starts with byte `b` (a quick no for most cells).
+    token_starts: [bool; 256],
 }
 
 impl CellContext {
@@ -20,15 +22,23 @@ impl CellContext {
             .filter(|token| !token.is_empty())
             .collect();
         let longest_token = missing_tokens.iter().map(Vec::len).max().unwrap_or(0);
+        let mut token_starts = [false; 256];
+        for token in &missing_tokens {
+            token_starts[usize::from(token[0])] = true;
+        }
         Self {
             decimal_separator,
             missing_tokens,
             longest_token,
+            token_starts,
         }
     }
 
+    #[inline]
     fn is_missing_token(&self, cell: &[u8]) -> bool {
-        cell.len() <= self.longest_token && self.missing_tokens.iter().any(|t| t == cell)
+        cell.len() <= self.longest_token
+            && self.token_starts[usize::from(cell[0])]
+            && self.missing_tokens.iter().any(|t| t == cell)
     }
 }
 
@@ -82,17 +92,25 @@ pub fn classify_cell<'a>(raw: &'a [u8], ctx: &CellContext) -> CellValue<'a> {
 }
 
 /// `[+-]?[0-9]+`, up to 18 digits so it fits i64 exactly.
+#[inline]
 fn parse_integer(cell: &[u8]) -> Option<f64> {
-    let digits = match cell[0] {
-        b'+' | b'-' => &cell[1..],
-        _ => cell,
+    let (negative, digits) = match cell[0] {
+        b'-' => (true, &cell[1..]),
+        b'+' => (false, &cell[1..]),
+        _ => (false, cell),
     };
-    if digits.is_empty() || digits.len() > 18 || !digits.iter().all(u8::is_ascii_digit) {
+    if digits.is_empty() || digits.len() > 18 {
         return None;
     }
-    // All bytes are ASCII, so this is valid UTF-8.
-    let text = std::str::from_utf8(cell).ok()?;
-    text.parse::<i64>().ok().map(|v| v as f64)
+    let mut value: i64 = 0;
+    for &b in digits {
+        let digit = b.wrapping_sub(b'0');
+        if digit > 9 {
+            return None;
+        }
+        value = value * 10 + i64::from(digit);
+    }
+    Some(if negative { -value } else { value } as f64)
 }
 
 /// A finite decimal number, with `,` as the decimal mark when the dialect says so.
@@ -109,8 +127,8 @@ fn parse_float(cell: &[u8], decimal: DecimalSeparator) -> Option<f64> {
     if !valid {
         return None;
     }
-    let value = match decimal {
-        DecimalSeparator::Dot => std::str::from_utf8(cell).ok()?.parse::<f64>().ok()?,
+    let value: f64 = match decimal {
+        DecimalSeparator::Dot => fast_float2::parse(cell).ok()?,
         DecimalSeparator::Comma => {
             let mut buffer = [0u8; 64];
             if cell.len() > buffer.len() {
@@ -119,10 +137,7 @@ fn parse_float(cell: &[u8], decimal: DecimalSeparator) -> Option<f64> {
             for (slot, &b) in buffer.iter_mut().zip(cell) {
                 *slot = if b == b',' { b'.' } else { b };
             }
-            std::str::from_utf8(&buffer[..cell.len()])
-                .ok()?
-                .parse::<f64>()
-                .ok()?
+            fast_float2::parse(&buffer[..cell.len()]).ok()?
         }
     };
     value.is_finite().then_some(value)
@@ -140,6 +155,9 @@ fn looks_like_date(cell: &[u8]) -> bool {
 /// ISO 8601 / RFC 3339 dates and date-times: `2024-03-01`, `2024-03-01T12:30[:45[.123]]`,
 /// with `T` or a space, optionally followed by `Z` or an offset.
 fn parse_datetime(cell: &[u8]) -> Option<i64> {
+    if let Some(micros) = plain_datetime(cell) {
+        return Some(micros);
+    }
     let text = std::str::from_utf8(cell).ok()?;
     if text.len() == 10 {
         let date = text.parse::<NaiveDate>().ok()?;
@@ -163,6 +181,35 @@ fn parse_datetime(cell: &[u8]) -> Option<i64> {
     DateTime::parse_from_rfc3339(text)
         .ok()
         .map(|dt| dt.timestamp_micros())
+}
+
+/// Fast path for the most common spellings, `YYYY-MM-DD` and `YYYY-MM-DD[T ]HH:MM:SS`: digits
+/// are picked out here, chrono validates the calendar and does the arithmetic.
+#[inline]
+fn plain_datetime(cell: &[u8]) -> Option<i64> {
+    fn number(digits: &[u8]) -> Option<u32> {
+        digits.iter().try_fold(0u32, |acc, &b| {
+            let d = b.wrapping_sub(b'0');
+            (d <= 9).then(|| acc * 10 + u32::from(d))
+        })
+    }
+    let date = NaiveDate::from_ymd_opt(
+        i32::try_from(number(&cell[0..4])?).ok()?,
+        number(&cell[5..7])?,
+        number(&cell[8..10])?,
+    )?;
+    let time = match cell.len() {
+        10 => chrono::NaiveTime::MIN,
+        19 if matches!(cell[10], b'T' | b' ') && cell[13] == b':' && cell[16] == b':' => {
+            chrono::NaiveTime::from_hms_opt(
+                number(&cell[11..13])?,
+                number(&cell[14..16])?,
+                number(&cell[17..19])?,
+            )?
+        }
+        _ => return None,
+    };
+    Some(NaiveDateTime::new(date, time).and_utc().timestamp_micros())
 }
 
 /// Renders a timestamp the way the profile reports it: ISO 8601, no offset, seconds always,

@@ -81,6 +81,10 @@ impl RecordBatch {
         })
     }
 
+    pub fn new() -> Self {
+        Self::default()
+    }
+
     fn clear(&mut self, first_record: u64) {
         self.data.clear();
         self.field_ends.clear();
@@ -116,8 +120,9 @@ pub struct RecordReader {
 pub enum ReaderEvent<'a> {
     /// The first record, when the reader was told the input has a header.
     Header(Record<'a>),
-    /// A full batch (or the last, partial one) of data records.
-    Batch(&'a RecordBatch),
+    /// A full batch (or the last, partial one) of data records. The sink may swap it for an
+    /// empty (or used) batch to keep it without copying: the reader clears what it gets back.
+    Batch(&'a mut RecordBatch),
 }
 
 impl RecordReader {
@@ -155,7 +160,7 @@ impl RecordReader {
     pub fn finish(&mut self, sink: &mut dyn FnMut(ReaderEvent<'_>)) {
         self.parse(&[], sink);
         if !self.batch.is_empty() {
-            sink(ReaderEvent::Batch(&self.batch));
+            sink(ReaderEvent::Batch(&mut self.batch));
             self.batch.clear(self.records_done + self.row_offset);
         }
     }
@@ -201,7 +206,7 @@ impl RecordReader {
                     if self.batch.len() >= self.batch_records
                         || self.batch.data_len() >= BATCH_BYTES
                     {
-                        sink(ReaderEvent::Batch(&self.batch));
+                        sink(ReaderEvent::Batch(&mut self.batch));
                         self.batch.clear(self.records_done + self.row_offset);
                     }
                 }

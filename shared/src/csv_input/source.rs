@@ -20,7 +20,8 @@ pub struct TableHeader {
 pub enum SourceEvent<'a> {
     /// Exactly once, before any batch (also for an empty input, with no columns).
     Header(&'a TableHeader),
-    Batch(&'a RecordBatch),
+    /// The sink may swap the batch for another (see `ReaderEvent::Batch`).
+    Batch(&'a mut RecordBatch),
 }
 
 /// The streaming front end: push bytes in any chunks, get the header then record batches.

@@ -31,10 +31,6 @@ pub(crate) enum ColumnData {
 }
 
 impl ColumnAccumulator {
-    pub fn missing(&self) -> u64 {
-        self.missing
-    }
-
     /// Numbers only so far (or nothing yet).
     pub fn is_numeric(&self) -> bool {
         self.seen.is_numeric()
@@ -105,18 +101,24 @@ impl ColumnAccumulator {
     /// Moves stored numbers and date-times into the text store.
     fn become_text(&mut self, exact_limit: u64) {
         if self.numbers.count() > 0 {
-            let numbers = std::mem::take(&mut self.numbers);
+            let mut numbers = std::mem::take(&mut self.numbers);
             for (value, count) in numbers.value_counts() {
                 self.texts.add(format_number(value).as_bytes(), count, exact_limit);
             }
         }
         if self.datetimes.count() > 0 {
-            let datetimes = std::mem::take(&mut self.datetimes);
+            let mut datetimes = std::mem::take(&mut self.datetimes);
             for (value, count) in datetimes.value_counts() {
                 let text = format_timestamp_micros(value as i64);
                 self.texts.add(text.as_bytes(), count, exact_limit);
             }
         }
+    }
+
+    /// Sorts kept values ahead of merging (see `NumberStore::presort`).
+    pub fn presort(&mut self) {
+        self.numbers.presort();
+        self.datetimes.presort();
     }
 
     pub fn merge(&mut self, other: ColumnAccumulator, exact_limit: u64) {

@@ -104,20 +104,24 @@ fn canonical_bits(x: f64) -> u64 {
 
 /// The numbers of one column while reading.
 pub(crate) enum NumberStore {
-    Exact(Vec<f64>),
+    /// Every value; `sorted` once [`NumberStore::presort`] ran and nothing was pushed since.
+    Exact { values: Vec<f64>, sorted: bool },
     Sketch(Box<NumberSketch>),
 }
 
 impl Default for NumberStore {
     fn default() -> Self {
-        NumberStore::Exact(Vec::new())
+        NumberStore::Exact {
+            values: Vec::new(),
+            sorted: true,
+        }
     }
 }
 
 impl NumberStore {
     pub fn count(&self) -> u64 {
         match self {
-            NumberStore::Exact(values) => values.len() as u64,
+            NumberStore::Exact { values, .. } => values.len() as u64,
             NumberStore::Sketch(sketch) => sketch.moments.n,
         }
     }
@@ -125,8 +129,9 @@ impl NumberStore {
     #[inline]
     pub fn push(&mut self, x: f64, exact_limit: u64) {
         match self {
-            NumberStore::Exact(values) => {
+            NumberStore::Exact { values, sorted } => {
                 values.push(x);
+                *sorted = false;
                 if values.len() as u64 > exact_limit {
                     self.to_sketch();
                 }
@@ -135,8 +140,19 @@ impl NumberStore {
         }
     }
 
+    /// Sorts the kept values now (e.g. on a worker thread) so that merging and finishing are
+    /// linear.
+    pub fn presort(&mut self) {
+        if let NumberStore::Exact { values, sorted } = self
+            && !*sorted
+        {
+            radsort::sort(values);
+            *sorted = true;
+        }
+    }
+
     fn to_sketch(&mut self) {
-        if let NumberStore::Exact(values) = self {
+        if let NumberStore::Exact { values, .. } = self {
             let mut sketch = Box::new(NumberSketch::new());
             for &x in values.iter() {
                 sketch.add(x);
@@ -147,23 +163,31 @@ impl NumberStore {
 
     pub fn merge(&mut self, other: NumberStore, exact_limit: u64) {
         match (&mut *self, other) {
-            (NumberStore::Exact(mine), NumberStore::Exact(mut theirs)) => {
-                if mine.len() < theirs.len() {
-                    std::mem::swap(mine, &mut theirs);
+            (
+                NumberStore::Exact { values, sorted },
+                NumberStore::Exact {
+                    values: theirs,
+                    sorted: theirs_sorted,
+                },
+            ) => {
+                if *sorted && theirs_sorted {
+                    *values = merge_sorted(values, &theirs);
+                } else {
+                    values.extend_from_slice(&theirs);
+                    *sorted = values.len() <= 1;
                 }
-                mine.extend_from_slice(&theirs);
-                if mine.len() as u64 > exact_limit {
+                if values.len() as u64 > exact_limit {
                     self.to_sketch();
                 }
             }
-            (NumberStore::Sketch(mine), NumberStore::Exact(theirs)) => {
-                for x in theirs {
+            (NumberStore::Sketch(mine), NumberStore::Exact { values, .. }) => {
+                for x in values {
                     mine.add(x);
                 }
             }
-            (NumberStore::Exact(_), NumberStore::Sketch(theirs)) => {
+            (NumberStore::Exact { .. }, NumberStore::Sketch(theirs)) => {
                 let mine = std::mem::replace(self, NumberStore::Sketch(theirs));
-                if let NumberStore::Exact(values) = mine
+                if let NumberStore::Exact { values, .. } = mine
                     && let NumberStore::Sketch(sketch) = self
                 {
                     for x in values {
@@ -176,13 +200,10 @@ impl NumberStore {
     }
 
     /// The values as (value, count) pairs, ascending; approximate counts in sketch mode.
-    pub fn value_counts(&self) -> Vec<(f64, u64)> {
+    pub fn value_counts(&mut self) -> Vec<(f64, u64)> {
+        self.presort();
         match self {
-            NumberStore::Exact(values) => {
-                let mut sorted = values.clone();
-                radsort::sort(&mut sorted);
-                runs(&sorted).collect()
-            }
+            NumberStore::Exact { values, .. } => runs(values).collect(),
             NumberStore::Sketch(sketch) => {
                 let mut counts: Vec<(f64, u64)> = sketch
                     .frequent
@@ -196,15 +217,31 @@ impl NumberStore {
         }
     }
 
-    pub fn finish(self) -> NumberSummary {
+    pub fn finish(mut self) -> NumberSummary {
+        self.presort();
         match self {
-            NumberStore::Exact(mut values) => {
-                radsort::sort(&mut values);
-                NumberSummary::Exact(values)
-            }
+            NumberStore::Exact { values, .. } => NumberSummary::Exact(values),
             NumberStore::Sketch(sketch) => NumberSummary::Sketch(sketch),
         }
     }
+}
+
+/// Merges two ascending slices (total order, as `radsort`).
+fn merge_sorted(a: &[f64], b: &[f64]) -> Vec<f64> {
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        if a[i].total_cmp(&b[j]).is_le() {
+            out.push(a[i]);
+            i += 1;
+        } else {
+            out.push(b[j]);
+            j += 1;
+        }
+    }
+    out.extend_from_slice(&a[i..]);
+    out.extend_from_slice(&b[j..]);
+    out
 }
 
 /// Runs of equal values in a sorted slice, as (value, count).
@@ -303,14 +340,6 @@ impl NumberSummary {
                     sketch.kll.rank(&item, SearchCriteria::Inclusive)
                 })
                 .collect(),
-        }
-    }
-
-    /// Normalised rank error of the quantile sketch, or 0 when exact.
-    pub fn rank_error(&self) -> f64 {
-        match self {
-            NumberSummary::Exact(_) => 0.0,
-            NumberSummary::Sketch(sketch) => sketch.kll.normalized_rank_error(),
         }
     }
 
@@ -488,8 +517,8 @@ pub(crate) fn linear_quantile(sorted: &[f64], q: f64) -> f64 {
     if n == 1 {
         return sorted[0];
     }
-    // numpy: virtual index = n*q + (alpha + q*(1 - alpha - beta)) - 1 with alpha = beta = 1.
-    let virtual_index = (n as f64 * q + (1.0 - q) - 1.0).clamp(0.0, (n - 1) as f64);
+    // numpy's "linear" method: virtual index (n - 1)·q, then a two-sided lerp.
+    let virtual_index = ((n - 1) as f64 * q).clamp(0.0, (n - 1) as f64);
     let previous = virtual_index.floor();
     let gamma = virtual_index - previous;
     let lo = previous as usize;

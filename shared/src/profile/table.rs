@@ -99,6 +99,14 @@ impl TableAccumulator {
         self.correlation.add_batch(&aligned);
     }
 
+    /// Sorts the kept values of every column now, so that `merge` and `finish` are linear; call
+    /// it on worker threads before merging.
+    pub fn presort(&mut self) {
+        for column in &mut self.columns {
+            column.presort();
+        }
+    }
+
     /// Adds another accumulator of the same table (same header), read from other rows.
     pub fn merge(&mut self, other: TableAccumulator) {
         let limit = self.options.exact_limit;

@@ -52,13 +52,6 @@ impl Default for TextStore {
 }
 
 impl TextStore {
-    pub fn count(&self) -> u64 {
-        match self {
-            TextStore::Exact { total, .. } => *total,
-            TextStore::Sketch(sketch) => sketch.count,
-        }
-    }
-
     /// Adds `value` seen `times` times. Returns true when the value was new to an exact store
     /// (so the caller can check its encoding once per distinct value).
     #[inline]
