@@ -67,6 +67,10 @@ pub fn classify_cell<'a>(raw: &'a [u8], ctx: &CellContext) -> CellValue<'a> {
         return CellValue::Missing;
     }
     if first.is_ascii_digit() || first == b'-' || first == b'+' || first == b'.' {
+        if is_zero_padded(cell) {
+            // `0456`, `007`: an identifier (postal code, product code), not a quantity.
+            return CellValue::Text(raw);
+        }
         if let Some(value) = parse_integer(cell) {
             return CellValue::Integer(value);
         }
@@ -89,6 +93,16 @@ pub fn classify_cell<'a>(raw: &'a [u8], ctx: &CellContext) -> CellValue<'a> {
         }
     }
     CellValue::Text(raw)
+}
+
+/// `[+-]?0[0-9]+`: an integer written with leading zeros.
+#[inline]
+fn is_zero_padded(cell: &[u8]) -> bool {
+    let digits = match cell[0] {
+        b'+' | b'-' => &cell[1..],
+        _ => cell,
+    };
+    digits.len() > 1 && digits[0] == b'0' && digits.iter().all(u8::is_ascii_digit)
 }
 
 /// `[+-]?[0-9]+`, up to 18 digits so it fits i64 exactly.
@@ -257,6 +271,9 @@ mod tests {
         assert_eq!(classify_cell(b"false", &dot), CellValue::Boolean(false));
         assert_eq!(classify_cell(b"abc", &dot), CellValue::Text(b"abc"));
         assert_eq!(classify_cell(b"--", &dot), CellValue::Text(b"--"));
+        assert_eq!(classify_cell(b"0456", &dot), CellValue::Text(b"0456"));
+        assert_eq!(classify_cell(b"0", &dot), CellValue::Integer(0.0));
+        assert_eq!(classify_cell(b"0.5", &dot), CellValue::Float(0.5));
     }
 
     #[test]

@@ -20,6 +20,8 @@
 //! * Asymptotic: `kstwo.sf(D, round(m·n/(m+n)))` (see
 //!   [`ks_2samp_asymptotic_p`]).
 
+use core::cmp::Ordering;
+
 use super::kolmogorov;
 
 /// Largest sample size for which `method="auto"` uses the exact distribution
@@ -53,9 +55,9 @@ pub struct KsResult {
 /// (statistic and p-value).
 ///
 /// Cost: `O(n1 + n2)` for the statistic; the exact p-value costs `O(n)` for
-/// equal sizes and at most `O(n1·n2)` (≈ 0.1 s for 10⁴ × 10⁴ in release
-/// builds, much less unless `D` is large) otherwise; the asymptotic p-value
-/// costs at most `O(n1·n2/(n1+n2))`.
+/// equal sizes and at most `O(n1·n2)` otherwise (≈ 50 ms for 10⁴ × 9 999 in
+/// release builds when `D` is large, ~1 ms when it is small); the asymptotic
+/// p-value costs at most a few milliseconds.
 ///
 /// If a slice is empty (which SciPy rejects) the result is `D = 0`, `p = 1`.
 /// Unsorted or NaN-containing input gives a meaningless but finite result.
@@ -63,7 +65,11 @@ pub fn ks_2samp_sorted(a: &[f64], b: &[f64]) -> KsResult {
     let n1 = a.len();
     let n2 = b.len();
     if n1 == 0 || n2 == 0 {
-        return KsResult { statistic: 0.0, p_value: 1.0, method: KsMethod::Exact };
+        return KsResult {
+            statistic: 0.0,
+            p_value: 1.0,
+            method: KsMethod::Exact,
+        };
     }
     let d = ecdf_max_abs_diff(a, b);
 
@@ -75,7 +81,11 @@ pub fn ks_2samp_sorted(a: &[f64], b: &[f64]) -> KsResult {
         let h = if h > 0.0 { (h as u64).min(lcm) } else { 0 };
         let d_snapped = h as f64 / lcm as f64;
         if h == 0 {
-            return KsResult { statistic: d_snapped, p_value: 1.0, method: KsMethod::Exact };
+            return KsResult {
+                statistic: d_snapped,
+                p_value: 1.0,
+                method: KsMethod::Exact,
+            };
         }
         let p = if n1 == n2 {
             kolmogorov::outside_square_prob(n1u, h)
@@ -83,7 +93,11 @@ pub fn ks_2samp_sorted(a: &[f64], b: &[f64]) -> KsResult {
             kolmogorov::outside_band_prob(n1u, n2u, g, h)
         };
         if (0.0..=1.0).contains(&p) {
-            return KsResult { statistic: d_snapped, p_value: p, method: KsMethod::Exact };
+            return KsResult {
+                statistic: d_snapped,
+                p_value: p,
+                method: KsMethod::Exact,
+            };
         }
         // SciPy: "Exact calculation unsuccessful. Switching to method=asymp",
         // keeping the snapped statistic.
@@ -111,7 +125,11 @@ pub fn ks_2samp_asymptotic_p(d: f64, n1: u64, n2: u64) -> f64 {
     if n1 == 0 || n2 == 0 || d.is_nan() {
         return 1.0;
     }
-    let (m, n) = if n1 >= n2 { (n1 as f64, n2 as f64) } else { (n2 as f64, n1 as f64) };
+    let (m, n) = if n1 >= n2 {
+        (n1 as f64, n2 as f64)
+    } else {
+        (n2 as f64, n1 as f64)
+    };
     let en = m * n / (m + n);
     let n_eff = en.round_ties_even().max(1.0) as u64;
     kolmogorov::kstwo_sf(d, n_eff).clamp(0.0, 1.0)
@@ -136,54 +154,114 @@ pub fn smirnov_sf(n: u64, d: f64) -> f64 {
 /// (`#{a_i ≤ x}/n1`), which is what SciPy obtains from
 /// `searchsorted(..., side="right")`; ties within or across samples are
 /// therefore handled identically.  Returns SciPy's
-/// `max(max(cdf1 − cdf2), clip(−min(cdf1 − cdf2), 0, 1))`.
+/// `max(max(cdf1 − cdf2), clip(−min(cdf1 − cdf2), 0, 1))`, bit for bit.
+///
+/// The merge tracks the exact integer `n1·n2·(F_a − F_b) = i·n2 − j·n1`
+/// (updated by additions only); the floating-point difference
+/// `i/n1 − j/n2` is formed, as NumPy forms it, only where that integer
+/// reaches a new extreme or ties it.  Distinct exact values differ by at
+/// least `1/(n1·n2)`, far more than the rounding error, so the largest float
+/// is always among those candidates.
 fn ecdf_max_abs_diff(a: &[f64], b: &[f64]) -> f64 {
     let (len1, len2) = (a.len(), b.len());
     let n1 = len1 as f64;
     let n2 = len2 as f64;
-    let mut max_diff = 0.0f64; // the last pooled value always gives 1 − 1 = 0
-    let mut min_diff = 0.0f64;
+    let step_a = len2 as i128;
+    let step_b = len1 as i128;
+    let diff_at = |i: usize, j: usize| i as f64 / n1 - j as f64 / n2;
+
+    let mut ext = Extremes::default();
     let (mut i, mut j) = (0usize, 0usize);
-    // Main merge: one element per step, branch-free choice of the side; the
-    // ECDF difference is recorded only at the end of a run of equal values,
-    // i.e. when the next pooled value is strictly larger.
+    let mut key: i128 = 0; // i·n2 − j·n1
+    // Main merge: one element per step with a branch-free choice of side;
+    // a run of equal values is only evaluated at its end, i.e. when the next
+    // pooled value is strictly larger.
     while i < len1 && j < len2 {
         let (x, y) = (a[i], b[j]);
         let take_a = x <= y;
         let v = if take_a { x } else { y };
         i += usize::from(take_a);
         j += usize::from(!take_a);
+        key += if take_a { step_a } else { -step_b };
         let next_a = a.get(i).copied().unwrap_or(f64::INFINITY);
         let next_b = b.get(j).copied().unwrap_or(f64::INFINITY);
-        // `!(next <= v)` rather than `next > v` so that NaN input cannot stall.
-        if !(next_a.min(next_b) <= v) {
-            let diff = i as f64 / n1 - j as f64 / n2;
-            max_diff = max_diff.max(diff);
-            min_diff = min_diff.min(diff);
+        if is_run_end(next_a.min(next_b), v) {
+            ext.offer(key, || diff_at(i, j));
         }
     }
-    // Tails: only one sample is left; its ECDF rises towards 1 while the other
-    // is already 1, so the difference moves monotonically towards 0.  The
-    // extreme is at the first run end, but checking all run ends is cheap.
+    // Tails: only one sample is left.
     while i < len1 {
         let v = a[i];
         i += 1;
-        if i == len1 || !(a[i] <= v) {
-            let diff = i as f64 / n1 - 1.0;
-            min_diff = min_diff.min(diff);
+        key += step_a;
+        if i == len1 || is_run_end(a[i], v) {
+            ext.offer(key, || diff_at(i, j));
         }
     }
     while j < len2 {
         let v = b[j];
         j += 1;
-        if j == len2 || !(b[j] <= v) {
-            let diff = 1.0 - j as f64 / n2;
-            max_diff = max_diff.max(diff);
+        key -= step_b;
+        if j == len2 || is_run_end(b[j], v) {
+            ext.offer(key, || diff_at(i, j));
         }
     }
-    let min_s = (-min_diff).clamp(0.0, 1.0);
-    let d = if min_s > max_diff { min_s } else { max_diff };
+    let max_s = ext.max_float;
+    let min_s = (-ext.min_float).clamp(0.0, 1.0);
+    let d = if min_s > max_s { min_s } else { max_s };
     d.clamp(0.0, 1.0)
+}
+
+/// Whether the pooled value `next` that follows `v` starts a new run, i.e.
+/// is not `≤ v`.  (NaN counts as a new run so malformed input cannot stall.)
+#[inline]
+fn is_run_end(next: f64, v: f64) -> bool {
+    !matches!(next.partial_cmp(&v), Some(Ordering::Less | Ordering::Equal))
+}
+
+/// Running extremes of the ECDF difference: exact integer keys, and the
+/// largest / smallest float difference among positions attaining them.
+struct Extremes {
+    max_key: i128,
+    min_key: i128,
+    max_float: f64,
+    min_float: f64,
+}
+
+impl Default for Extremes {
+    fn default() -> Self {
+        // The final pooled value always gives the difference 1 − 1 = 0.
+        Self {
+            max_key: 0,
+            min_key: 0,
+            max_float: 0.0,
+            min_float: 0.0,
+        }
+    }
+}
+
+impl Extremes {
+    #[inline]
+    fn offer(&mut self, key: i128, float_diff: impl Fn() -> f64) {
+        if key >= self.max_key {
+            let f = float_diff();
+            self.max_float = if key > self.max_key {
+                f
+            } else {
+                self.max_float.max(f)
+            };
+            self.max_key = key;
+        }
+        if key <= self.min_key {
+            let f = float_diff();
+            self.min_float = if key < self.min_key {
+                f
+            } else {
+                self.min_float.min(f)
+            };
+            self.min_key = key;
+        }
+    }
 }
 
 fn gcd(mut a: u64, mut b: u64) -> u64 {
@@ -205,7 +283,14 @@ mod tests {
     fn identical_samples() {
         let a = [1.0, 2.0, 2.0, 3.0];
         let r = ks_2samp_sorted(&a, &a);
-        assert_eq!(r, KsResult { statistic: 0.0, p_value: 1.0, method: KsMethod::Exact });
+        assert_eq!(
+            r,
+            KsResult {
+                statistic: 0.0,
+                p_value: 1.0,
+                method: KsMethod::Exact
+            }
+        );
     }
 
     #[test]

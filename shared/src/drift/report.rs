@@ -289,25 +289,26 @@ fn numeric_drift(
     }
 }
 
+fn count_index(summary: &TextSummary) -> hashbrown::HashMap<&str, u64> {
+    summary.counts.iter().map(|(v, c)| (v.as_str(), *c)).collect()
+}
+
 fn categorical_drift(reference: &TextSummary, current: &TextSummary) -> TestResult {
     // Union of categories, in a stable order.
-    let mut categories: Vec<&[u8]> = reference
+    let mut categories: Vec<&str> = reference
         .counts
         .iter()
         .chain(&current.counts)
-        .map(|(v, _)| v.as_slice())
+        .map(|(v, _)| v.as_str())
         .collect();
     categories.sort_unstable();
     categories.dedup();
-    let lookup = |summary: &TextSummary, value: &[u8]| {
-        summary
-            .counts
-            .iter()
-            .find(|(v, _)| v.as_slice() == value)
-            .map_or(0, |(_, c)| *c)
+    let (ref_index, cur_index) = (count_index(reference), count_index(current));
+    let lookup = |index: &hashbrown::HashMap<&str, u64>, value: &str| {
+        index.get(value).copied().unwrap_or(0)
     };
-    let mut ref_counts: Vec<u64> = categories.iter().map(|v| lookup(reference, v)).collect();
-    let mut cur_counts: Vec<u64> = categories.iter().map(|v| lookup(current, v)).collect();
+    let mut ref_counts: Vec<u64> = categories.iter().map(|v| lookup(&ref_index, v)).collect();
+    let mut cur_counts: Vec<u64> = categories.iter().map(|v| lookup(&cur_index, v)).collect();
     let approximate = reference.approximation.is_some() || current.approximation.is_some();
     if approximate {
         // Values the sketches did not keep form one "other" category.

@@ -1,9 +1,10 @@
 //! One column's accumulator: `add` a cell, `merge` another accumulator, `finish` into a profile.
 //!
 //! Each cell goes to exactly one store: numbers (integers and floats), date-times, or text
-//! (text and booleans). Once a column holds more than one family of kinds it is text, and the
-//! numbers and date-times already stored move to the text store in their canonical spelling
-//! (`12.5`, `2024-03-01T00:00:00`); cells read after that keep their exact spelling.
+//! (text and booleans). Once a column holds more than one family of kinds it is text, and its
+//! numbers and date-times count as text in their canonical spelling (`12.5`, `3`,
+//! `2024-03-01T00:00:00`) — wherever they appear, so that how the file was split between workers
+//! never changes a count.
 
 use crate::csv_input::{CellValue, format_timestamp_micros};
 
@@ -213,7 +214,7 @@ impl ColumnAccumulator {
             };
             return (profile, ColumnData::DateTimes(summary));
         }
-        let summary = self.texts.finish(top_n);
+        let summary = self.texts.finish(top_n, decode);
         let kind = seen.join(summary.distinct, summary.count);
         let profile = ColumnProfile {
             name,
@@ -230,8 +231,8 @@ impl ColumnAccumulator {
             top: summary
                 .top
                 .iter()
-                .map(|(v, count)| TopValue {
-                    value: decode(v),
+                .map(|(value, count)| TopValue {
+                    value: value.clone(),
                     count: *count,
                 })
                 .collect(),
@@ -269,16 +270,19 @@ mod tests {
     fn a_column_of_numbers_then_text_becomes_text() {
         let mut column = ColumnAccumulator::default();
         column.add(CellValue::Integer(1.0), 100);
-        column.add(CellValue::Integer(1.0), 100);
+        column.add(CellValue::Float(1.0), 100);
         column.add(CellValue::Text(b"x"), 100);
+        column.add(CellValue::Float(2.5), 100);
         column.add(CellValue::Missing, 100);
         let decode = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
         let (profile, _) = column.finish("c".into(), 50, 10, &decode);
+        // Numbers in a text column count in their canonical spelling, wherever they appear.
         assert_eq!(profile.kind, ColumnKind::Text);
-        assert_eq!(profile.count, 3);
+        assert_eq!(profile.count, 4);
         assert_eq!(profile.missing, 1);
-        assert_eq!(profile.distinct, 2);
+        assert_eq!(profile.distinct, 3);
         assert_eq!(profile.top[0].value, "1");
         assert_eq!(profile.top[0].count, 2);
+        assert_eq!(profile.top[1].value, "2.5");
     }
 }

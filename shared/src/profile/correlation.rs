@@ -20,37 +20,24 @@ pub(crate) struct PairMoments {
 }
 
 impl PairMoments {
-    /// Two-pass moments of the aligned slices, skipping rows where either is NaN.
+    /// Moments of the aligned slices, skipping rows where either is NaN, with Welford's updates
+    /// in row order (pandas `nancorr`'s algorithm: a constant column gets exactly zero spread).
     fn from_aligned(xs: &[f64], ys: &[f64]) -> PairMoments {
-        let (mut n, mut sum_x, mut sum_y) = (0u64, 0.0, 0.0);
+        let mut m = PairMoments::default();
         for (&x, &y) in xs.iter().zip(ys) {
-            if !x.is_nan() && !y.is_nan() {
-                n += 1;
-                sum_x += x;
-                sum_y += y;
+            if x.is_nan() || y.is_nan() {
+                continue;
             }
+            m.n += 1;
+            let inverse = 1.0 / m.n as f64;
+            let (dx, dy) = (x - m.mean_x, y - m.mean_y);
+            m.mean_x += inverse * dx;
+            m.mean_y += inverse * dy;
+            m.m2_x += (x - m.mean_x) * dx;
+            m.m2_y += (y - m.mean_y) * dy;
+            m.c_xy += (x - m.mean_x) * dy;
         }
-        if n == 0 {
-            return PairMoments::default();
-        }
-        let (mean_x, mean_y) = (sum_x / n as f64, sum_y / n as f64);
-        let (mut m2_x, mut m2_y, mut c_xy) = (0.0, 0.0, 0.0);
-        for (&x, &y) in xs.iter().zip(ys) {
-            if !x.is_nan() && !y.is_nan() {
-                let (dx, dy) = (x - mean_x, y - mean_y);
-                m2_x += dx * dx;
-                m2_y += dy * dy;
-                c_xy += dx * dy;
-            }
-        }
-        PairMoments {
-            n,
-            mean_x,
-            mean_y,
-            m2_x,
-            m2_y,
-            c_xy,
-        }
+        m
     }
 
     fn merge(&mut self, other: &PairMoments) {

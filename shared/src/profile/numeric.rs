@@ -532,7 +532,7 @@ pub(crate) fn linear_quantile(sorted: &[f64], q: f64) -> f64 {
     }
 }
 
-/// numpy's `histogram_bin_edges(values, bins="auto")`, capped at `max_bins` bins.
+/// numpy's (>= 2.3) `histogram_bin_edges(values, bins="auto")`, capped at `max_bins` bins.
 fn auto_edges(min: f64, max: f64, n: u64, iqr: f64, integer: bool, max_bins: usize) -> Vec<f64> {
     let (first, last) = if min == max {
         (min - 0.5, max + 0.5)
@@ -542,7 +542,9 @@ fn auto_edges(min: f64, max: f64, n: u64, iqr: f64, integer: bool, max_bins: usi
     let ptp = max - min;
     let sturges = ptp / ((n as f64).log2() + 1.0);
     let fd = 2.0 * iqr * (n as f64).powf(-1.0 / 3.0);
-    let mut width = if fd != 0.0 { fd.min(sturges) } else { sturges };
+    // numpy >= 2.3: Freedman–Diaconis relaxed to at least half the square-root rule's width.
+    let sqrt_width = ptp / (n as f64).sqrt();
+    let mut width = fd.max(sqrt_width / 2.0).min(sturges);
     let mut bins = 1usize;
     if width != 0.0 {
         if integer && width < 1.0 {

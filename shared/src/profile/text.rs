@@ -109,29 +109,33 @@ impl TextStore {
         }
     }
 
-    pub fn finish(self, top_n: usize) -> TextSummary {
+    /// Decodes each distinct value once (`decode`), then orders by count descending and text
+    /// ascending.
+    pub fn finish(self, top_n: usize, decode: &dyn Fn(&[u8]) -> String) -> TextSummary {
+        let by_count_then_text =
+            |a: &(String, u64), b: &(String, u64)| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0));
         match self {
             TextStore::Exact { counts, total } => {
                 let distinct = counts.len() as u64;
-                let mut all: Vec<(Box<[u8]>, u64)> = counts.into_iter().collect();
-                all.sort_unstable_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-                let top = all.iter().take(top_n).map(|(v, c)| (v.to_vec(), *c)).collect();
+                let mut all: Vec<(String, u64)> =
+                    counts.into_iter().map(|(v, c)| (decode(&v), c)).collect();
+                all.sort_unstable_by(by_count_then_text);
                 TextSummary {
                     count: total,
                     distinct,
-                    top,
-                    counts: all.into_iter().map(|(v, c)| (v.into_vec(), c)).collect(),
+                    top: all.iter().take(top_n).cloned().collect(),
+                    counts: all,
                     approximation: None,
                 }
             }
             TextStore::Sketch(sketch) => {
-                let mut rows: Vec<(Vec<u8>, u64)> = sketch
+                let mut rows: Vec<(String, u64)> = sketch
                     .frequent
                     .frequent_items(ErrorType::NoFalseNegatives)
                     .into_iter()
-                    .map(|row| (row.item().clone(), row.estimate()))
+                    .map(|row| (decode(row.item()), row.estimate()))
                     .collect();
-                rows.sort_unstable_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+                rows.sort_unstable_by(by_count_then_text);
                 let estimate = sketch.hll.estimate();
                 let upper = sketch.hll.upper_bound(NumStdDev::Two);
                 TextSummary {
@@ -158,9 +162,9 @@ impl TextStore {
 pub(crate) struct TextSummary {
     pub count: u64,
     pub distinct: u64,
-    /// The most frequent values, by count descending then value (bytes) ascending.
-    pub top: Vec<(Vec<u8>, u64)>,
+    /// The most frequent values, by count descending then text ascending.
+    pub top: Vec<(String, u64)>,
     /// Every value with its count (exact), or the frequent items (sketch), same order as `top`.
-    pub counts: Vec<(Vec<u8>, u64)>,
+    pub counts: Vec<(String, u64)>,
     pub approximation: Option<Approximation>,
 }
