@@ -71,7 +71,13 @@ fn render(report: &DriftReport) -> String {
         text.push_str("No column could be tested.\n");
     } else {
         let mut table = new_table(&[
-            "column", "test", "statistic", "p-value", "PSI", "Wasserstein", "drifted",
+            "column",
+            "test",
+            "statistic",
+            "p-value",
+            "PSI",
+            "Wasserstein",
+            "drifted",
         ]);
         for c in &report.columns {
             let approx = if c.approximate { "≈" } else { "" };

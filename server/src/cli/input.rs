@@ -41,9 +41,7 @@ pub enum InputError {
     NotFound { path: String },
     #[error("{path}: {source}")]
     Io { path: String, source: io::Error },
-    #[error(
-        "{path}: not a CSV file (a NUL byte at offset {offset}: binary data, or UTF-16 text)"
-    )]
+    #[error("{path}: not a CSV file (a NUL byte at offset {offset}: binary data, or UTF-16 text)")]
     Binary { path: String, offset: usize },
     #[error("{path}: is a directory")]
     Directory { path: String },
@@ -129,10 +127,11 @@ pub fn read_table(
             let mut sink = |event: SourceEvent<'_>| match event {
                 SourceEvent::Header(header) => {
                     header_seen = Some(header.clone());
+                    let base = TableAccumulator::new(header.clone(), options.clone());
                     for _ in 0..threads {
                         let receiver = receiver.clone();
                         let recycle = recycle.clone();
-                        let mut table = TableAccumulator::new(header.clone(), options.clone());
+                        let mut table = base.fork();
                         workers.push(scope.spawn(move || {
                             for batch in receiver {
                                 table.add_batch(&batch);
@@ -165,9 +164,11 @@ pub fn read_table(
             }
         }
         drop(sender);
-        let mut tables = workers
-            .into_iter()
-            .map(|worker| worker.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)));
+        let mut tables = workers.into_iter().map(|worker| {
+            worker
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        });
         if let Some(error) = read_error {
             // Let the workers drain, then report.
             tables.for_each(drop);

@@ -15,7 +15,9 @@ pub fn emit(text: &str) -> Result<(), CliError> {
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
-        Err(e) => Err(CliError::Server(format!("cannot write to standard output: {e}"))),
+        Err(e) => Err(CliError::Server(format!(
+            "cannot write to standard output: {e}"
+        ))),
     }
 }
 

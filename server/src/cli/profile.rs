@@ -69,7 +69,16 @@ fn render(profile: &Profile) -> String {
         return text;
     }
     let mut table = new_table(&[
-        "column", "kind", "count", "missing", "distinct", "mean", "std", "min", "median", "max",
+        "column",
+        "kind",
+        "count",
+        "missing",
+        "distinct",
+        "mean",
+        "std",
+        "min",
+        "median",
+        "max",
         "most frequent",
     ]);
     for column in &profile.columns {
@@ -82,7 +91,11 @@ fn render(profile: &Profile) -> String {
             Some(range) => (range.min.clone(), range.max.clone()),
             None => (number(column.min), number(column.max)),
         };
-        let approx = if column.approximation.is_some() { "≈" } else { "" };
+        let approx = if column.approximation.is_some() {
+            "≈"
+        } else {
+            ""
+        };
         table.add_row(vec![
             column.name.clone(),
             column.kind.as_str().to_string(),
@@ -102,11 +115,7 @@ fn render(profile: &Profile) -> String {
     }
     text.push_str(&table.to_string());
     text.push('\n');
-    if profile
-        .columns
-        .iter()
-        .any(|c| c.approximation.is_some())
-    {
+    if profile.columns.iter().any(|c| c.approximation.is_some()) {
         text.push_str(&format!(
             "≈ past {} values a column's quantiles and distinct count come from sketches (see --json for error bounds)\n",
             input.exact_limit

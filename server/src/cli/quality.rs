@@ -3,9 +3,7 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use shared::quality::{
-    BaselineFigures, DEFAULT_MAX_RELATIVE_DROP, QualityOptions, QualityReport,
-};
+use shared::quality::{BaselineFigures, DEFAULT_MAX_RELATIVE_DROP, QualityOptions, QualityReport};
 
 use super::input::{InputPath, read_quality};
 use super::output::{emit, emit_json, new_table, number};
@@ -76,7 +74,10 @@ fn evaluate(input: &InputPath, options: QualityOptions) -> Result<QualityReport,
     read_quality(input, options)?.map_err(|e| CliError::BadInput(format!("{path}: {e}")))
 }
 
-fn baseline_from_file(path: &PathBuf, options: QualityOptions) -> Result<BaselineFigures, CliError> {
+fn baseline_from_file(
+    path: &PathBuf,
+    options: QualityOptions,
+) -> Result<BaselineFigures, CliError> {
     let is_json = path
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("json"));
@@ -108,9 +109,18 @@ fn render(report: &QualityReport) -> String {
     let mut summary = new_table(&["metric", "value"]);
     summary.add_row(vec!["accuracy".to_string(), number(report.accuracy)]);
     summary.add_row(vec!["F1 (macro)".to_string(), number(report.f1_macro)]);
-    summary.add_row(vec!["F1 (weighted)".to_string(), number(report.f1_weighted)]);
-    summary.add_row(vec!["precision (macro)".to_string(), number(report.precision_macro)]);
-    summary.add_row(vec!["recall (macro)".to_string(), number(report.recall_macro)]);
+    summary.add_row(vec![
+        "F1 (weighted)".to_string(),
+        number(report.f1_weighted),
+    ]);
+    summary.add_row(vec![
+        "precision (macro)".to_string(),
+        number(report.precision_macro),
+    ]);
+    summary.add_row(vec![
+        "recall (macro)".to_string(),
+        number(report.recall_macro),
+    ]);
     if let Some(r) = report.regression {
         summary.add_row(vec!["MAE".to_string(), number(Some(r.mae))]);
         summary.add_row(vec!["RMSE".to_string(), number(Some(r.rmse))]);
@@ -157,7 +167,10 @@ fn render(report: &QualityReport) -> String {
             pct(b.f1_macro_relative_drop),
             number(b.f1_macro),
             if b.degraded {
-                format!("DEGRADED (more than {:.0}% below)", b.max_relative_drop * 100.0)
+                format!(
+                    "DEGRADED (more than {:.0}% below)",
+                    b.max_relative_drop * 100.0
+                )
             } else {
                 "within tolerance".to_string()
             }

@@ -11,7 +11,6 @@ use axum::routing::get_service;
 use tower::ServiceBuilder;
 use tower_http::services::{ServeDir, ServeFile};
 
-
 pub fn service(dist: &Path) -> MethodRouter {
     let index = dist.join("index.html");
     let files = ServeDir::new(dist)
@@ -51,9 +50,8 @@ fn is_hashed_asset(path: &str) -> bool {
     let file = path.rsplit('/').next().unwrap_or("");
     let stem = file.split('.').next().unwrap_or("");
     let stem = stem.strip_suffix("_bg").unwrap_or(stem);
-    stem.rsplit_once('-').is_some_and(|(_, hash)| {
-        hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit())
-    })
+    stem.rsplit_once('-')
+        .is_some_and(|(_, hash)| hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 #[cfg(test)]

@@ -25,7 +25,11 @@ pub fn fake_dist() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temp dir");
     let index = "<!doctype html><html><head><title>CSV Analyzer</title></head><body></body></html>";
     std::fs::write(dir.path().join("index.html"), index).expect("index");
-    std::fs::write(dir.path().join("app-0123456789abcdef_bg.wasm"), vec![0u8; 4096]).expect("wasm");
+    std::fs::write(
+        dir.path().join("app-0123456789abcdef_bg.wasm"),
+        vec![0u8; 4096],
+    )
+    .expect("wasm");
     std::fs::write(dir.path().join("app-0123456789abcdef.js"), "x".repeat(4096)).expect("js");
     std::fs::write(dir.path().join("favicon.svg"), "<svg/>").expect("favicon");
     dir

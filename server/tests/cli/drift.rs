@@ -40,7 +40,13 @@ fn the_same_data_passes_the_gate() {
     let reference = table(0.0, 300, &["a", "b"]);
     let files = Files::new(&[("ref.csv", &reference)]);
     let output = run(
-        &["drift", &files.arg("ref.csv"), "-", "--fail-on-drift", "--json"],
+        &[
+            "drift",
+            &files.arg("ref.csv"),
+            "-",
+            "--fail-on-drift",
+            "--json",
+        ],
         Some(&reference),
     );
     assert!(output.status.success(), "{}", stderr(&output));
@@ -52,7 +58,10 @@ fn the_same_data_passes_the_gate() {
 
 #[test]
 fn thresholds_are_validated() {
-    let output = run(&["drift", "a.csv", "b.csv", "--p-value-threshold", "2"], None);
+    let output = run(
+        &["drift", "a.csv", "b.csv", "--p-value-threshold", "2"],
+        None,
+    );
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("between 0 and 1"));
 }

@@ -33,8 +33,14 @@ fn a_directory_is_refused() {
 #[test]
 fn an_unknown_subcommand_or_flag_is_a_usage_error() {
     assert_bad_input(&run(&["frobnicate"], None), "unrecognized subcommand");
-    assert_bad_input(&run(&["profile", "-", "--bogus"], None), "unexpected argument");
-    assert_bad_input(&run(&["profile", "-", "--delimiter", "ab"], None), "single ASCII");
+    assert_bad_input(
+        &run(&["profile", "-", "--bogus"], None),
+        "unexpected argument",
+    );
+    assert_bad_input(
+        &run(&["profile", "-", "--delimiter", "ab"], None),
+        "single ASCII",
+    );
 }
 
 #[test]

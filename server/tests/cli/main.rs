@@ -17,7 +17,11 @@ pub fn binary() -> Command {
 pub fn run(args: &[&str], stdin: Option<&[u8]>) -> Output {
     let mut child = binary()
         .args(args)
-        .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -39,7 +43,11 @@ pub fn stderr(output: &Output) -> String {
 
 pub fn json(output: &Output) -> serde_json::Value {
     serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
-        panic!("stdout is JSON ({e}): {}\nstderr: {}", stdout(output), stderr(output))
+        panic!(
+            "stdout is JSON ({e}): {}\nstderr: {}",
+            stdout(output),
+            stderr(output)
+        )
     })
 }
 

@@ -12,7 +12,10 @@ fn profile_json_has_the_documented_shape() {
     assert_eq!(profile["input"]["delimiter"], ";");
     assert_eq!(profile["input"]["decimal_separator"], "comma");
     let columns = profile["columns"].as_array().expect("columns");
-    let names: Vec<&str> = columns.iter().map(|c| c["name"].as_str().unwrap_or("")).collect();
+    let names: Vec<&str> = columns
+        .iter()
+        .map(|c| c["name"].as_str().unwrap_or(""))
+        .collect();
     assert_eq!(names, ["id", "price", "city", "when"]);
     let price = &columns[1];
     assert_eq!(price["kind"], "float");
@@ -26,7 +29,10 @@ fn profile_json_has_the_documented_shape() {
         assert!(price.get(key).is_some(), "{key} is present");
     }
     assert_eq!(columns[2]["kind"], "categorical");
-    assert_eq!(columns[2]["top"][0], serde_json::json!({"value": "Paris", "count": 3}));
+    assert_eq!(
+        columns[2]["top"][0],
+        serde_json::json!({"value": "Paris", "count": 3})
+    );
     assert_eq!(columns[3]["kind"], "datetime");
     assert_eq!(columns[3]["mean"], serde_json::Value::Null);
 }
@@ -44,7 +50,10 @@ fn the_default_output_is_a_readable_table() {
     assert!(output.status.success());
     let text = stdout(&output);
     assert!(text.starts_with("4 rows × 4 columns"), "{text}");
-    assert!(text.contains("categorical") && text.contains("Paris (3)"), "{text}");
+    assert!(
+        text.contains("categorical") && text.contains("Paris (3)"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -66,10 +75,18 @@ fn a_closed_pipe_ends_the_run_quietly() {
     use std::io::{BufRead, BufReader};
     use std::process::Stdio;
     // Wide enough that the JSON does not fit in the pipe buffer.
-    let mut csv = (0..400).map(|i| format!("c{i}")).collect::<Vec<_>>().join(",");
+    let mut csv = (0..400)
+        .map(|i| format!("c{i}"))
+        .collect::<Vec<_>>()
+        .join(",");
     csv.push('\n');
     for r in 0..20 {
-        csv.push_str(&(0..400).map(|i| (i * r).to_string()).collect::<Vec<_>>().join(","));
+        csv.push_str(
+            &(0..400)
+                .map(|i| (i * r).to_string())
+                .collect::<Vec<_>>()
+                .join(","),
+        );
         csv.push('\n');
     }
     let files = Files::new(&[("wide.csv", csv.as_bytes())]);

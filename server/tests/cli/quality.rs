@@ -7,7 +7,15 @@ const PREDICTIONS: &[u8] = b"label,prediction\na,a\na,a\na,b\nb,b\nb,c\nc,c\n";
 #[test]
 fn quality_json_has_the_documented_shape() {
     let output = run(
-        &["quality", "-", "--label", "label", "--prediction", "prediction", "--json"],
+        &[
+            "quality",
+            "-",
+            "--label",
+            "label",
+            "--prediction",
+            "prediction",
+            "--json",
+        ],
         Some(PREDICTIONS),
     );
     assert!(output.status.success(), "{}", stderr(&output));
@@ -48,7 +56,10 @@ fn a_worse_model_than_its_baseline_is_flagged() {
     assert!(stdout(&output).contains("DEGRADED"));
     // Stored numbers within 10%: accuracy 0.667 vs 0.70 is a 4.8% drop.
     let with_json = [&common[..], &[&file, "--baseline", &baseline_json]].concat();
-    let output = run(&[&with_json[..], &["--json", "--fail-on-degradation"]].concat(), None);
+    let output = run(
+        &[&with_json[..], &["--json", "--fail-on-degradation"]].concat(),
+        None,
+    );
     assert!(output.status.success(), "{}", stderr(&output));
     assert_eq!(json(&output)["baseline"]["degraded"], false);
 }
@@ -57,7 +68,18 @@ fn a_worse_model_than_its_baseline_is_flagged() {
 fn numeric_labels_get_regression_metrics() {
     // sklearn: y=[3, -0.5, 2, 7], p=[2.5, 0, 2, 8] → MAE 0.5, R² 0.9486081370449679
     let csv = b"y,p\n3,2.5\n-0.5,0\n2,2\n7,8\n";
-    let output = run(&["quality", "-", "--label", "y", "--prediction", "p", "--json"], Some(csv));
+    let output = run(
+        &[
+            "quality",
+            "-",
+            "--label",
+            "y",
+            "--prediction",
+            "p",
+            "--json",
+        ],
+        Some(csv),
+    );
     assert!(output.status.success(), "{}", stderr(&output));
     let regression = &json(&output)["regression"];
     assert_eq!(regression["mae"], 0.5);

@@ -248,7 +248,10 @@ mod tests {
     use crate::csv_input::DEFAULT_MISSING_TOKENS;
 
     fn ctx(decimal: DecimalSeparator) -> CellContext {
-        let tokens: Vec<String> = DEFAULT_MISSING_TOKENS.iter().map(|t| t.to_string()).collect();
+        let tokens: Vec<String> = DEFAULT_MISSING_TOKENS
+            .iter()
+            .map(|t| t.to_string())
+            .collect();
         CellContext::new(decimal, &tokens)
     }
 
@@ -306,8 +309,14 @@ mod tests {
             classify_cell(b"2024-03-01T00:00:00.5Z", &dot),
             CellValue::DateTime(day + 500_000)
         );
-        assert_eq!(classify_cell(b"2024-13-01", &dot), CellValue::Text(b"2024-13-01"));
+        assert_eq!(
+            classify_cell(b"2024-13-01", &dot),
+            CellValue::Text(b"2024-13-01")
+        );
         assert_eq!(format_timestamp_micros(day), "2024-03-01T00:00:00");
-        assert_eq!(format_timestamp_micros(day + 500_000), "2024-03-01T00:00:00.500000");
+        assert_eq!(
+            format_timestamp_micros(day + 500_000),
+            "2024-03-01T00:00:00.500000"
+        );
     }
 }

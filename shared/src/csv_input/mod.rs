@@ -10,7 +10,7 @@ mod sniff;
 mod source;
 
 pub use cell::{CellContext, CellValue, classify_cell, format_timestamp_micros};
-pub use reader::{Record, RecordBatch, RecordReader};
+pub use reader::{ReaderEvent, Record, RecordBatch, RecordReader};
 pub use sniff::{SniffResult, sniff};
 pub use source::{CsvSource, SourceEvent, TableHeader};
 
@@ -62,7 +62,10 @@ impl Default for ReadOptions {
             decimal_separator: None,
             encoding: None,
             has_header: true,
-            missing_tokens: DEFAULT_MISSING_TOKENS.iter().map(|t| t.to_string()).collect(),
+            missing_tokens: DEFAULT_MISSING_TOKENS
+                .iter()
+                .map(|t| t.to_string())
+                .collect(),
         }
     }
 }

@@ -34,7 +34,8 @@ pub fn sniff(sample: &[u8], complete: bool) -> SniffResult {
         let better = match best {
             None => true,
             Some((best_share, best_mode, _)) => {
-                share > best_share + 1e-9 || ((share - best_share).abs() <= 1e-9 && mode > best_mode)
+                share > best_share + 1e-9
+                    || ((share - best_share).abs() <= 1e-9 && mode > best_mode)
             }
         };
         if better {

@@ -1,9 +1,7 @@
 //! From raw bytes to a header and batches of records: BOM, sniffing, then the record reader.
 
 use super::reader::{ReaderEvent, RecordBatch, RecordReader};
-use super::{
-    CellContext, DecimalSeparator, Dialect, ReadOptions, SNIFF_BYTES, decode_text, sniff,
-};
+use super::{CellContext, DecimalSeparator, Dialect, ReadOptions, SNIFF_BYTES, decode_text, sniff};
 
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
@@ -197,10 +195,7 @@ impl CsvSource {
                     let width = batch.records().next().map_or(0, |r| r.len());
                     let built = TableHeader {
                         names: (1..=width).map(|i| format!("column_{i}")).collect(),
-                        cells: CellContext::new(
-                            dialect.decimal_separator,
-                            &options.missing_tokens,
-                        ),
+                        cells: CellContext::new(dialect.decimal_separator, &options.missing_tokens),
                         dialect,
                     };
                     sink(SourceEvent::Header(&built));

@@ -29,8 +29,14 @@ pub fn psi_from_counts(reference: &[u64], current: &[u64]) -> Option<f64> {
     if total_ref == 0 || total_cur == 0 {
         return None;
     }
-    let r: Vec<f64> = reference.iter().map(|&n| n as f64 / total_ref as f64).collect();
-    let c: Vec<f64> = current.iter().map(|&n| n as f64 / total_cur as f64).collect();
+    let r: Vec<f64> = reference
+        .iter()
+        .map(|&n| n as f64 / total_ref as f64)
+        .collect();
+    let c: Vec<f64> = current
+        .iter()
+        .map(|&n| n as f64 / total_cur as f64)
+        .collect();
     Some(psi_from_proportions(&r, &c))
 }
 
@@ -71,7 +77,8 @@ mod tests {
     #[test]
     fn empty_bins_are_floored() {
         let psi = psi_from_proportions(&[0.5, 0.5, 0.0], &[0.5, 0.0, 0.5]);
-        let expected = (PSI_FLOOR - 0.5) * (PSI_FLOOR / 0.5).ln() + (0.5 - PSI_FLOOR) * (0.5 / PSI_FLOOR).ln();
+        let expected =
+            (PSI_FLOOR - 0.5) * (PSI_FLOOR / 0.5).ln() + (0.5 - PSI_FLOOR) * (0.5 / PSI_FLOOR).ln();
         assert!((psi - expected).abs() < 1e-12);
     }
 

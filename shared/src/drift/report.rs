@@ -106,7 +106,11 @@ pub fn compare(
             reason,
         };
         if ref_col.count == 0 || cur_col.count == 0 {
-            let side = if ref_col.count == 0 { "reference" } else { "current" };
+            let side = if ref_col.count == 0 {
+                "reference"
+            } else {
+                "current"
+            };
             skipped.push(skip(format!("no values in the {side} file")));
             continue;
         }
@@ -223,7 +227,11 @@ fn numeric_drift(
     options: &DriftOptions,
 ) -> TestResult {
     let cuts = decile_cuts(
-        |q| reference.quantiles_at(&[q]).and_then(|v| v.first().copied()),
+        |q| {
+            reference
+                .quantiles_at(&[q])
+                .and_then(|v| v.first().copied())
+        },
         options.psi_bins,
     );
     if let (Some(a), Some(b)) = (reference.sorted_values(), current.sorted_values()) {
@@ -262,10 +270,7 @@ fn numeric_drift(
             // Fraction strictly below each cut, from the CDF just below it.
             let below: Vec<f64> = cuts
                 .iter()
-                .map(|&c| {
-                    s.cdf_at(&[c.next_down()])
-                        .and_then(|v| v.first().copied())
-                })
+                .map(|&c| s.cdf_at(&[c.next_down()]).and_then(|v| v.first().copied()))
                 .collect::<Option<_>>()?;
             let mut props = Vec::with_capacity(below.len() + 1);
             let mut previous = 0.0;
@@ -276,7 +281,10 @@ fn numeric_drift(
             props.push((1.0 - previous).max(0.0));
             Some(props)
         };
-        Some(psi_from_proportions(&proportions(reference)?, &proportions(current)?))
+        Some(psi_from_proportions(
+            &proportions(reference)?,
+            &proportions(current)?,
+        ))
     });
     TestResult {
         statistic,
@@ -290,7 +298,11 @@ fn numeric_drift(
 }
 
 fn count_index(summary: &TextSummary) -> hashbrown::HashMap<&str, u64> {
-    summary.counts.iter().map(|(v, c)| (v.as_str(), *c)).collect()
+    summary
+        .counts
+        .iter()
+        .map(|(v, c)| (v.as_str(), *c))
+        .collect()
 }
 
 fn categorical_drift(reference: &TextSummary, current: &TextSummary) -> TestResult {
@@ -304,9 +316,8 @@ fn categorical_drift(reference: &TextSummary, current: &TextSummary) -> TestResu
     categories.sort_unstable();
     categories.dedup();
     let (ref_index, cur_index) = (count_index(reference), count_index(current));
-    let lookup = |index: &hashbrown::HashMap<&str, u64>, value: &str| {
-        index.get(value).copied().unwrap_or(0)
-    };
+    let lookup =
+        |index: &hashbrown::HashMap<&str, u64>, value: &str| index.get(value).copied().unwrap_or(0);
     let mut ref_counts: Vec<u64> = categories.iter().map(|v| lookup(&ref_index, v)).collect();
     let mut cur_counts: Vec<u64> = categories.iter().map(|v| lookup(&cur_index, v)).collect();
     let approximate = reference.approximation.is_some() || current.approximation.is_some();
@@ -346,9 +357,18 @@ mod tests {
         let mut current = String::from("x,c,t\n");
         for i in 0..200 {
             reference.push_str(&format!("{},{},id{}\n", i, ["a", "b"][i % 2], i));
-            current.push_str(&format!("{},{},id{}\n", i + 100, ["a", "a", "a", "b"][i % 4], i));
+            current.push_str(&format!(
+                "{},{},id{}\n",
+                i + 100,
+                ["a", "a", "a", "b"][i % 4],
+                i
+            ));
         }
-        let report = compare(&summary(&reference), &summary(&current), &DriftOptions::default());
+        let report = compare(
+            &summary(&reference),
+            &summary(&current),
+            &DriftOptions::default(),
+        );
         assert_eq!(report.columns.len(), 2);
         assert!(report.columns.iter().all(|c| c.drifted));
         assert!(report.dataset_drift);
@@ -359,7 +379,12 @@ mod tests {
     fn the_same_file_does_not_drift() {
         let csv = "x,c\n1,a\n2,b\n3,a\n4,b\n5,a\n";
         let report = compare(&summary(csv), &summary(csv), &DriftOptions::default());
-        assert!(report.columns.iter().all(|c| !c.drifted && c.statistic == 0.0));
+        assert!(
+            report
+                .columns
+                .iter()
+                .all(|c| !c.drifted && c.statistic == 0.0)
+        );
         assert!(!report.dataset_drift);
     }
 }

@@ -16,6 +16,8 @@ use super::{ColumnProfile, DateTimeRange, TopValue};
 #[derive(Default)]
 pub(crate) struct ColumnAccumulator {
     missing: u64,
+    /// Non-missing values added (for the shared exact-limit budget).
+    pub values: u64,
     seen: KindSet,
     numbers: NumberStore,
     datetimes: NumberStore,
@@ -47,8 +49,12 @@ impl ColumnAccumulator {
         match value {
             CellValue::Missing => {
                 self.missing += 1;
-                None
+                return None;
             }
+            _ => self.values += 1,
+        }
+        match value {
+            CellValue::Missing => None,
             CellValue::Integer(x) | CellValue::Float(x) => {
                 let kind = if matches!(value, CellValue::Integer(_)) {
                     KindSet::INTEGER
@@ -93,7 +99,9 @@ impl ColumnAccumulator {
     }
 
     fn add_text(&mut self, raw: &[u8], exact_limit: u64) {
-        if self.texts.add(raw, 1, exact_limit) && !self.non_utf8 && std::str::from_utf8(raw).is_err()
+        if self.texts.add(raw, 1, exact_limit)
+            && !self.non_utf8
+            && std::str::from_utf8(raw).is_err()
         {
             self.non_utf8 = true;
         }
@@ -104,7 +112,8 @@ impl ColumnAccumulator {
         if self.numbers.count() > 0 {
             let mut numbers = std::mem::take(&mut self.numbers);
             for (value, count) in numbers.value_counts() {
-                self.texts.add(format_number(value).as_bytes(), count, exact_limit);
+                self.texts
+                    .add(format_number(value).as_bytes(), count, exact_limit);
             }
         }
         if self.datetimes.count() > 0 {
@@ -116,6 +125,19 @@ impl ColumnAccumulator {
         }
     }
 
+    /// Switches every store to sketches (the table as a whole went past the exact limit).
+    pub fn to_sketch(&mut self) {
+        if self.numbers.kept() > 0 {
+            self.numbers.to_sketch();
+        }
+        if self.datetimes.kept() > 0 {
+            self.datetimes.to_sketch();
+        }
+        if self.texts.kept() > 0 {
+            self.texts.to_sketch();
+        }
+    }
+
     /// Sorts kept values ahead of merging (see `NumberStore::presort`).
     pub fn presort(&mut self) {
         self.numbers.presort();
@@ -124,6 +146,7 @@ impl ColumnAccumulator {
 
     pub fn merge(&mut self, other: ColumnAccumulator, exact_limit: u64) {
         self.missing += other.missing;
+        self.values += other.values;
         self.non_utf8 |= other.non_utf8;
         let mut other = other;
         self.seen = self.seen.union(other.seen);

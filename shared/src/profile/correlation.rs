@@ -20,24 +20,45 @@ pub(crate) struct PairMoments {
 }
 
 impl PairMoments {
-    /// Moments of the aligned slices, skipping rows where either is NaN, with Welford's updates
-    /// in row order (pandas `nancorr`'s algorithm: a constant column gets exactly zero spread).
+    /// Two-pass moments of the aligned slices, skipping rows where either is NaN. Values are
+    /// shifted by the first pair first, so a column that is constant over these rows has exactly
+    /// zero spread (pandas gives NaN there, not rounding noise).
     fn from_aligned(xs: &[f64], ys: &[f64]) -> PairMoments {
-        let mut m = PairMoments::default();
+        let Some((x0, y0)) = xs
+            .iter()
+            .zip(ys)
+            .find(|(x, y)| !x.is_nan() && !y.is_nan())
+            .map(|(&x, &y)| (x, y))
+        else {
+            return PairMoments::default();
+        };
+        let (mut n, mut sum_x, mut sum_y) = (0u64, 0.0, 0.0);
         for (&x, &y) in xs.iter().zip(ys) {
-            if x.is_nan() || y.is_nan() {
-                continue;
+            let both = !x.is_nan() && !y.is_nan();
+            n += u64::from(both);
+            if both {
+                sum_x += x - x0;
+                sum_y += y - y0;
             }
-            m.n += 1;
-            let inverse = 1.0 / m.n as f64;
-            let (dx, dy) = (x - m.mean_x, y - m.mean_y);
-            m.mean_x += inverse * dx;
-            m.mean_y += inverse * dy;
-            m.m2_x += (x - m.mean_x) * dx;
-            m.m2_y += (y - m.mean_y) * dy;
-            m.c_xy += (x - m.mean_x) * dy;
         }
-        m
+        let (shift_x, shift_y) = (sum_x / n as f64, sum_y / n as f64);
+        let (mut m2_x, mut m2_y, mut c_xy) = (0.0, 0.0, 0.0);
+        for (&x, &y) in xs.iter().zip(ys) {
+            if !x.is_nan() && !y.is_nan() {
+                let (dx, dy) = (x - x0 - shift_x, y - y0 - shift_y);
+                m2_x += dx * dx;
+                m2_y += dy * dy;
+                c_xy += dx * dy;
+            }
+        }
+        PairMoments {
+            n,
+            mean_x: x0 + shift_x,
+            mean_y: y0 + shift_y,
+            m2_x,
+            m2_y,
+            c_xy,
+        }
     }
 
     fn merge(&mut self, other: &PairMoments) {

@@ -90,8 +90,7 @@ pub(crate) fn new_hll() -> HllSketch {
 }
 
 pub(crate) fn union_hll(a: &HllSketch, b: &HllSketch) -> HllSketch {
-    let mut union =
-        datasketches::hll::HllUnion::new(HLL_LG_K).expect("HLL_LG_K is within 4..=21");
+    let mut union = datasketches::hll::HllUnion::new(HLL_LG_K).expect("HLL_LG_K is within 4..=21");
     union.update(a);
     union.update(b);
     union.to_sketch(HllType::Hll8)
@@ -105,7 +104,10 @@ fn canonical_bits(x: f64) -> u64 {
 /// The numbers of one column while reading.
 pub(crate) enum NumberStore {
     /// Every value; `sorted` once [`NumberStore::presort`] ran and nothing was pushed since.
-    Exact { values: Vec<f64>, sorted: bool },
+    Exact {
+        values: Vec<f64>,
+        sorted: bool,
+    },
     Sketch(Box<NumberSketch>),
 }
 
@@ -126,14 +128,27 @@ impl NumberStore {
         }
     }
 
+    /// Values kept for exact statistics (0 once sketched).
+    pub fn kept(&self) -> u64 {
+        match self {
+            NumberStore::Exact { values, .. } => values.len() as u64,
+            NumberStore::Sketch(_) => 0,
+        }
+    }
+
     #[inline]
     pub fn push(&mut self, x: f64, exact_limit: u64) {
         match self {
             NumberStore::Exact { values, sorted } => {
-                values.push(x);
-                *sorted = false;
-                if values.len() as u64 > exact_limit {
+                if (values.len() as u64) < exact_limit {
+                    values.push(x);
+                    *sorted = false;
+                } else {
+                    // Switch before pushing, so the vector never grows past the limit.
                     self.to_sketch();
+                    if let NumberStore::Sketch(sketch) = self {
+                        sketch.add(x);
+                    }
                 }
             }
             NumberStore::Sketch(sketch) => sketch.add(x),
@@ -151,7 +166,7 @@ impl NumberStore {
         }
     }
 
-    fn to_sketch(&mut self) {
+    pub fn to_sketch(&mut self) {
         if let NumberStore::Exact { values, .. } = self {
             let mut sketch = Box::new(NumberSketch::new());
             for &x in values.iter() {
@@ -382,7 +397,12 @@ fn exact_stats(values: &[f64], integer: bool, max_bins: usize, top_n: usize) -> 
     }
 }
 
-fn sketch_stats(sketch: &NumberSketch, integer: bool, max_bins: usize, top_n: usize) -> NumberStats {
+fn sketch_stats(
+    sketch: &NumberSketch,
+    integer: bool,
+    max_bins: usize,
+    top_n: usize,
+) -> NumberStats {
     let kll = &sketch.kll;
     let n = sketch.moments.n;
     let levels: Vec<f64> = QUANTILE_LEVELS.to_vec();
@@ -398,7 +418,9 @@ fn sketch_stats(sketch: &NumberSketch, integer: bool, max_bins: usize, top_n: us
     let min = kll.min_item().map(|v| **v);
     let max = kll.max_item().map(|v| **v);
     let histogram = match (min, max, &q) {
-        (Some(min), Some(max), Some(q)) => sketch_histogram(kll, n, min, max, q[4] - q[2], integer, max_bins),
+        (Some(min), Some(max), Some(q)) => {
+            sketch_histogram(kll, n, min, max, q[4] - q[2], integer, max_bins)
+        }
         _ => None,
     };
     let mut top: Vec<(f64, u64)> = Vec::new();
@@ -479,7 +501,10 @@ fn push_top(top: &mut Vec<(f64, u64)>, item: (f64, u64), n: usize) {
             _ => return,
         }
     }
-    let position = top.iter().position(|t| better(&item, t)).unwrap_or(top.len());
+    let position = top
+        .iter()
+        .position(|t| better(&item, t))
+        .unwrap_or(top.len());
     top.insert(position, item);
 }
 

@@ -1,5 +1,8 @@
 //! The table accumulator (batches in, merge, finish) and the streaming [`Profiler`].
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use crate::csv_input::{
     CsvSource, RecordBatch, SourceEvent, TableHeader, TextEncoding, classify_cell, decode_text,
     delimiter_name,
@@ -24,6 +27,10 @@ pub struct TableAccumulator {
     correlation: CorrelationAccumulator,
     /// Per column, the batch's numbers aligned by row (NaN when absent).
     scratch: Vec<Vec<f64>>,
+    /// Values per column over every accumulator of this table (see [`TableAccumulator::fork`]).
+    budget: Arc<Vec<AtomicU64>>,
+    /// Values per column already added to `budget` by this accumulator.
+    reported: Vec<u64>,
 }
 
 impl TableAccumulator {
@@ -38,7 +45,19 @@ impl TableAccumulator {
             ragged_examples: Vec::new(),
             columns: (0..width).map(|_| ColumnAccumulator::default()).collect(),
             scratch: vec![Vec::new(); width],
+            budget: Arc::new((0..width).map(|_| AtomicU64::new(0)).collect()),
+            reported: vec![0; width],
         }
+    }
+
+    /// An empty accumulator for other rows of the same table, e.g. on another thread. Forks
+    /// share one count of values per column, so a column switches to sketches everywhere as
+    /// soon as the table as a whole holds more than the exact limit (memory stays flat however
+    /// many workers there are), and a table within the limit stays exact however it is split.
+    pub fn fork(&self) -> TableAccumulator {
+        let mut fork = TableAccumulator::new(self.header.clone(), self.options.clone());
+        fork.budget = Arc::clone(&self.budget);
+        fork
     }
 
     pub fn rows(&self) -> u64 {
@@ -84,6 +103,7 @@ impl TableAccumulator {
             }
         }
         self.rows += rows as u64;
+        self.report_to_budget();
         for (c, column) in self.columns.iter().enumerate() {
             if !column.is_numeric() {
                 has_number[c] = false;
@@ -97,6 +117,22 @@ impl TableAccumulator {
             .map(|(values, &has)| has.then_some(values.as_slice()))
             .collect();
         self.correlation.add_batch(&aligned);
+    }
+
+    /// Adds this batch's values to the shared budget; sketches the columns past the limit.
+    fn report_to_budget(&mut self) {
+        let limit = self.options.exact_limit;
+        for (c, column) in self.columns.iter_mut().enumerate() {
+            let delta = column.values - self.reported[c];
+            if delta == 0 {
+                continue;
+            }
+            self.reported[c] = column.values;
+            let total = self.budget[c].fetch_add(delta, Ordering::Relaxed) + delta;
+            if total > limit {
+                column.to_sketch();
+            }
+        }
     }
 
     /// Sorts the kept values of every column now, so that `merge` and `finish` are linear; call
@@ -286,4 +322,61 @@ impl Profiler {
 /// `CsvSource::finish` always sends a header, so a table always exists after it.
 fn unreachable_empty() -> TableSummary {
     unreachable!("CsvSource::finish always emits a header")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::csv_input::{
+        CellContext, DEFAULT_MISSING_TOKENS, DecimalSeparator, Dialect, ReaderEvent, RecordReader,
+    };
+
+    /// `rows` integers in one column, read in batches of 2, alternately given to two forks.
+    fn split_profile(rows: usize, limit: u64) -> Profile {
+        let options = ProfileOptions {
+            exact_limit: limit,
+            ..ProfileOptions::default()
+        };
+        let tokens: Vec<String> = DEFAULT_MISSING_TOKENS
+            .iter()
+            .map(|t| t.to_string())
+            .collect();
+        let header = TableHeader {
+            names: vec!["x".to_string()],
+            dialect: Dialect {
+                delimiter: b',',
+                decimal_separator: DecimalSeparator::Dot,
+                forced_encoding: None,
+            },
+            cells: CellContext::new(DecimalSeparator::Dot, &tokens),
+        };
+        let base = TableAccumulator::new(header, options);
+        let mut forks = [base.fork(), base.fork()];
+        let mut turn = 0;
+        let mut reader = RecordReader::with_batch_size(b',', true, 2);
+        let mut sink = |event: ReaderEvent<'_>| {
+            if let ReaderEvent::Batch(batch) = event {
+                forks[turn % 2].add_batch(batch);
+                turn += 1;
+            }
+        };
+        let csv: String = std::iter::once("x\n".to_string())
+            .chain((0..rows).map(|i| format!("{i}\n")))
+            .collect();
+        reader.push(csv.as_bytes(), &mut sink);
+        reader.finish(&mut sink);
+        let [mut a, b] = forks;
+        a.merge(b);
+        a.finish(0, false).into_profile()
+    }
+
+    #[test]
+    fn forks_share_the_exact_limit() {
+        let exact = split_profile(10, 10);
+        assert_eq!(exact.columns[0].count, 10);
+        assert!(exact.columns[0].approximation.is_none());
+        let sketched = split_profile(11, 10);
+        assert_eq!(sketched.columns[0].count, 11);
+        assert!(sketched.columns[0].approximation.is_some());
+    }
 }

@@ -399,6 +399,9 @@ mod tests {
         );
         let baseline = report.baseline.expect("comparison");
         assert!(baseline.degraded);
-        assert!((baseline.accuracy_relative_drop.unwrap_or_default() - (0.9 - 0.75) / 0.9).abs() < 1e-12);
+        assert!(
+            (baseline.accuracy_relative_drop.unwrap_or_default() - (0.9 - 0.75) / 0.9).abs()
+                < 1e-12
+        );
     }
 }
