@@ -2,6 +2,7 @@
 //! - `parse_only`: csv-core record parsing of the same bytes (the floor for any CSV profiler);
 //! - `profile`: the full single-threaded profile (what the browser runs);
 //! - `drift`: KS + PSI + Wasserstein on finished summaries, next to sorting the same values.
+//!
 //! Run: `cargo bench -p shared --bench engine`.
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
@@ -88,6 +89,25 @@ fn engine(c: &mut Criterion) {
     });
     group.bench_function("compare", |b| {
         b.iter(|| compare(&ref_summary, &cur_summary, &DriftOptions::default()))
+    });
+    group.finish();
+
+    // scipy's exact two-sample distribution at its hardest size (unequal, at the 10,000 switch)
+    // and the one-sample distribution's slowest branch (Durbin matrix), next to the statistic.
+    let a: Vec<f64> = (0..10_000).map(|i| i as f64 / 10_000.0).collect();
+    let b: Vec<f64> = (0..9_999).map(|i| 0.3 + i as f64 / 9_999.0).collect();
+    let mut group = c.benchmark_group("ks");
+    group.sample_size(20);
+    group.bench_function("statistic_only_10000x9999 (baseline)", |bench| {
+        bench.iter(|| shared::drift::ks::ks_2samp_asymptotic_p(0.3, 10_000, 9_999))
+    });
+    group.bench_function("exact_10000x9999", |bench| {
+        bench.iter(|| shared::drift::ks::ks_2samp_sorted(&a, &b))
+    });
+    let n = 99_999u64;
+    let d = 0.999 * (1.4f64 / n as f64).powf(2.0 / 3.0);
+    group.bench_function("kstwo_sf_durbin_n99999", |bench| {
+        bench.iter(|| shared::drift::ks::kstwo_sf(d, n))
     });
     group.finish();
 }

@@ -62,7 +62,7 @@ impl Check {
 
     fn p_value(&mut self, what: &str, actual: f64, expected: f64) {
         if expected == 0.0 {
-            if !(actual < P_UNDERFLOW) {
+            if actual.is_nan() || actual >= P_UNDERFLOW {
                 self.failures.push(format!(
                     "{what}: engine {actual:?}, oracle 0 (underflow; expected < {P_UNDERFLOW:e})"
                 ));

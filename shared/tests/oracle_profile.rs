@@ -241,7 +241,7 @@ fn check_dataset(name: &str) {
     let chunked = profile_bytes(&bytes, 997);
     check.eq(
         "profile pushed in 997-byte chunks equals the one-shot profile",
-        &chunked == &profile,
+        chunked == profile,
         true,
     );
 

@@ -8,7 +8,7 @@ mod profile;
 mod quality;
 mod serve;
 
-use std::path::PathBuf;
+use std::path::Path;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -173,10 +173,10 @@ pub fn main() -> ExitCode {
 }
 
 /// A path argument: a file, or `-` for standard input.
-fn input_path(path: &PathBuf) -> input::InputPath {
+fn input_path(path: &Path) -> input::InputPath {
     if path.as_os_str() == "-" {
         input::InputPath::Stdin
     } else {
-        input::InputPath::File(path.clone())
+        input::InputPath::File(path.to_path_buf())
     }
 }

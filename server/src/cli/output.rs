@@ -41,7 +41,7 @@ pub fn new_table(header: &[&str]) -> Table {
 pub fn number(value: Option<f64>) -> String {
     match value {
         None => "—".to_string(),
-        Some(v) if v == 0.0 => "0".to_string(),
+        Some(0.0) => "0".to_string(),
         Some(v) if v.abs() >= 1e-4 && v.abs() < 1e9 => {
             let digits = (6 - 1 - v.abs().log10().floor() as i32).clamp(0, 10) as usize;
             let text = format!("{v:.digits$}");

@@ -74,10 +74,10 @@ pub fn classify_cell<'a>(raw: &'a [u8], ctx: &CellContext) -> CellValue<'a> {
         if let Some(value) = parse_integer(cell) {
             return CellValue::Integer(value);
         }
-        if looks_like_date(cell) {
-            if let Some(micros) = parse_datetime(cell) {
-                return CellValue::DateTime(micros);
-            }
+        if looks_like_date(cell)
+            && let Some(micros) = parse_datetime(cell)
+        {
+            return CellValue::DateTime(micros);
         }
         if let Some(value) = parse_float(cell, ctx.decimal_separator) {
             return CellValue::Float(value);

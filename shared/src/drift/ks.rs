@@ -4,15 +4,15 @@
 //!
 //! * Statistic: `D = max_x |F_a(x) − F_b(x)|` over the pooled values, with
 //!   right-continuous ECDFs (SciPy's `searchsorted(side="right")`), computed
-//!   by one linear merge of the two sorted samples.  The ECDF values are
-//!   formed as `count as f64 / len as f64`, exactly as NumPy forms them, so the
-//!   statistic is bit-identical to SciPy's.
+//!   by one linear merge of the two sorted samples.  The reported difference
+//!   is formed as `i as f64 / n1 as f64 − j as f64 / n2 as f64`, exactly as
+//!   NumPy forms it, so the statistic is bit-identical to SciPy's.
 //! * `method="auto"`: the exact null distribution when
 //!   `max(n1, n2) ≤ 10 000`, otherwise the asymptotic one.
 //! * Exact: `D` is first snapped to the lattice, `h = round(D·lcm)`,
 //!   `D = h/lcm`.  Equal sizes use the reflection-principle sum
-//!   ([`super::kolmogorov::outside_square_prob`]); unequal sizes use Hodges'
-//!   lattice-path recursion ([`super::kolmogorov::outside_band_prob`]).  If
+//!   (`kolmogorov::outside_square_prob`); unequal sizes use Hodges'
+//!   lattice-path recursion (`kolmogorov::outside_band_prob`).  If
 //!   the exact value is not a valid probability (SciPy's "floating-point
 //!   trouble", which in practice happens when rounding pushes the equal-size
 //!   sum just above 1), SciPy — and therefore this module — falls back to the

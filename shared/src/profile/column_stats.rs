@@ -126,15 +126,15 @@ impl ColumnAccumulator {
     }
 
     /// Switches every store to sketches (the table as a whole went past the exact limit).
-    pub fn to_sketch(&mut self) {
+    pub fn switch_to_sketch(&mut self) {
         if self.numbers.kept() > 0 {
-            self.numbers.to_sketch();
+            self.numbers.switch_to_sketch();
         }
         if self.datetimes.kept() > 0 {
-            self.datetimes.to_sketch();
+            self.datetimes.switch_to_sketch();
         }
         if self.texts.kept() > 0 {
-            self.texts.to_sketch();
+            self.texts.switch_to_sketch();
         }
     }
 

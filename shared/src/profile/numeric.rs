@@ -145,7 +145,7 @@ impl NumberStore {
                     *sorted = false;
                 } else {
                     // Switch before pushing, so the vector never grows past the limit.
-                    self.to_sketch();
+                    self.switch_to_sketch();
                     if let NumberStore::Sketch(sketch) = self {
                         sketch.add(x);
                     }
@@ -166,7 +166,7 @@ impl NumberStore {
         }
     }
 
-    pub fn to_sketch(&mut self) {
+    pub fn switch_to_sketch(&mut self) {
         if let NumberStore::Exact { values, .. } = self {
             let mut sketch = Box::new(NumberSketch::new());
             for &x in values.iter() {
@@ -192,7 +192,7 @@ impl NumberStore {
                     *sorted = values.len() <= 1;
                 }
                 if values.len() as u64 > exact_limit {
-                    self.to_sketch();
+                    self.switch_to_sketch();
                 }
             }
             (NumberStore::Sketch(mine), NumberStore::Exact { values, .. }) => {

@@ -91,11 +91,11 @@ impl TableAccumulator {
             }
             for (c, field) in record.fields().take(width).enumerate() {
                 let column = &mut self.columns[c];
-                if let Some(x) = column.add(classify_cell(field, cells), limit) {
-                    if let Some(slot) = self.scratch[c].get_mut(r) {
-                        *slot = x;
-                        has_number[c] = true;
-                    }
+                if let Some(x) = column.add(classify_cell(field, cells), limit)
+                    && let Some(slot) = self.scratch[c].get_mut(r)
+                {
+                    *slot = x;
+                    has_number[c] = true;
                 }
             }
             for column in self.columns.iter_mut().skip(fields) {
@@ -130,7 +130,7 @@ impl TableAccumulator {
             self.reported[c] = column.values;
             let total = self.budget[c].fetch_add(delta, Ordering::Relaxed) + delta;
             if total > limit {
-                column.to_sketch();
+                column.switch_to_sketch();
             }
         }
     }

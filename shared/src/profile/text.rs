@@ -78,7 +78,7 @@ impl TextStore {
                     }
                 };
                 if *total > exact_limit {
-                    self.to_sketch();
+                    self.switch_to_sketch();
                 }
                 new
             }
@@ -89,7 +89,7 @@ impl TextStore {
         }
     }
 
-    pub fn to_sketch(&mut self) {
+    pub fn switch_to_sketch(&mut self) {
         if let TextStore::Exact { counts, .. } = self {
             let mut sketch = Box::new(TextSketch::new());
             for (value, &count) in counts.iter() {
@@ -107,7 +107,7 @@ impl TextStore {
                 }
             }
             TextStore::Sketch(theirs) => {
-                self.to_sketch();
+                self.switch_to_sketch();
                 if let TextStore::Sketch(mine) = self {
                     mine.hll = union_hll(&mine.hll, &theirs.hll);
                     mine.frequent.merge(&theirs.frequent);
