@@ -87,7 +87,11 @@ fn main() -> io::Result<()> {
         )?;
         let p = 1.0 / (1.0 + (-(x - 50.0) / 5.0).exp());
         let label = u8::from(rng.random::<f64>() < p);
-        let prediction = if rng.random::<f64>() < flip { 1 - label } else { label };
+        let prediction = if rng.random::<f64>() < flip {
+            1 - label
+        } else {
+            label
+        };
         writeln!(out, "{label},{prediction}")?;
     }
     out.flush()
