@@ -134,7 +134,7 @@ impl ColumnAccumulator {
             self.datetimes.switch_to_sketch();
         }
         if self.texts.kept() > 0 {
-            self.texts.switch_to_sketch();
+            self.texts.reached_limit();
         }
     }
 

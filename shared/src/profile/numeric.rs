@@ -424,7 +424,8 @@ fn sketch_stats(
         _ => None,
     };
     let mut top: Vec<(f64, u64)> = Vec::new();
-    let mut rows = sketch.frequent.frequent_items(ErrorType::NoFalseNegatives);
+    // Only values certainly more frequent than the sketch's error: none for continuous data.
+    let mut rows = sketch.frequent.frequent_items(ErrorType::NoFalsePositives);
     rows.sort_by(|a, b| {
         b.estimate()
             .cmp(&a.estimate())

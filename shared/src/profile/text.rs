@@ -10,6 +10,9 @@ use super::Approximation;
 use super::numeric::{new_hll, union_hll};
 
 const FREQUENT_MAP_SIZE: usize = 1024;
+/// A column with at most this many distinct values keeps exact counts past the exact limit:
+/// the map stays small, and exact beats a sketch.
+pub(crate) const SMALL_DOMAIN: usize = 1024;
 
 pub(crate) struct TextSketch {
     hll: HllSketch,
@@ -78,7 +81,7 @@ impl TextStore {
                     }
                 };
                 if *total > exact_limit {
-                    self.switch_to_sketch();
+                    self.reached_limit();
                 }
                 new
             }
@@ -86,6 +89,15 @@ impl TextStore {
                 sketch.add(value, times);
                 true
             }
+        }
+    }
+
+    /// The column went past the exact limit: sketch it, unless its domain is small.
+    pub fn reached_limit(&mut self) {
+        if let TextStore::Exact { counts, .. } = self
+            && counts.len() > SMALL_DOMAIN
+        {
+            self.switch_to_sketch();
         }
     }
 
@@ -146,10 +158,17 @@ impl TextStore {
                 rows.sort_unstable_by(by_count_then_text);
                 let estimate = sketch.hll.estimate();
                 let upper = sketch.hll.upper_bound(NumStdDev::Two);
+                // Top values: only those certainly more frequent than the sketch's error.
+                let threshold = sketch.frequent.maximum_error();
                 TextSummary {
                     count: sketch.count,
                     distinct: estimate.round() as u64,
-                    top: rows.iter().take(top_n).cloned().collect(),
+                    top: rows
+                        .iter()
+                        .filter(|(_, count)| *count > 2 * threshold)
+                        .take(top_n)
+                        .cloned()
+                        .collect(),
                     counts: rows,
                     approximation: Some(Approximation {
                         quantile_rank_error: 0.0,
