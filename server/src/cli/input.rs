@@ -9,7 +9,7 @@ use std::fs::File;
 use std::io::{self, Read};
 use std::path::PathBuf;
 
-use shared::csv_input::{CsvSource, RecordBatch, SourceEvent};
+use shared::csv_input::{CsvSource, RecordBatch, SourceEvent, find_binary_byte};
 use shared::profile::{ProfileOptions, TableAccumulator, TableSummary};
 use shared::quality::{QualityEvaluator, QualityOptions, QualityReport};
 
@@ -17,8 +17,6 @@ use shared::quality::{QualityEvaluator, QualityOptions, QualityReport};
 const READ_CHUNK: usize = 1 << 20;
 /// Batches waiting for a worker, per worker.
 const QUEUE_PER_WORKER: usize = 2;
-/// Leading bytes checked for a NUL (a binary file).
-const BINARY_CHECK_BYTES: usize = 64 * 1024;
 
 #[derive(Debug, Clone)]
 pub enum InputPath {
@@ -42,7 +40,7 @@ pub enum InputError {
     #[error("{path}: {source}")]
     Io { path: String, source: io::Error },
     #[error("{path}: not a CSV file (a NUL byte at offset {offset}: binary data, or UTF-16 text)")]
-    Binary { path: String, offset: usize },
+    Binary { path: String, offset: u64 },
     #[error("{path}: is a directory")]
     Directory { path: String },
 }
@@ -51,7 +49,7 @@ pub enum InputError {
 struct CheckedReader {
     inner: Box<dyn Read + Send>,
     path: String,
-    position: usize,
+    position: u64,
 }
 
 impl CheckedReader {
@@ -93,16 +91,13 @@ impl CheckedReader {
                 }
             }
         };
-        if self.position < BINARY_CHECK_BYTES {
-            let check = &buffer[..n.min(BINARY_CHECK_BYTES - self.position)];
-            if let Some(i) = check.iter().position(|&b| b == 0) {
-                return Err(InputError::Binary {
-                    path: self.path.clone(),
-                    offset: self.position + i,
-                });
-            }
+        if let Some(offset) = find_binary_byte(&buffer[..n], self.position) {
+            return Err(InputError::Binary {
+                path: self.path.clone(),
+                offset,
+            });
         }
-        self.position += n;
+        self.position += n as u64;
         Ok(n)
     }
 }

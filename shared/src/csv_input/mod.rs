@@ -22,6 +22,19 @@ pub const DEFAULT_MISSING_TOKENS: [&str; 7] = ["NA", "N/A", "null", "NULL", "NaN
 /// How many bytes from the start of the input are used to guess the dialect.
 pub const SNIFF_BYTES: usize = 64 * 1024;
 
+/// Leading bytes checked for a NUL byte (binary data, or UTF-16 text): not a CSV.
+pub const BINARY_CHECK_BYTES: usize = 64 * 1024;
+
+/// Offset of the first NUL byte among the first [`BINARY_CHECK_BYTES`] of an input, given a
+/// chunk of it starting at `offset`; `None` when the chunk is clean or past the window.
+pub fn find_binary_byte(chunk: &[u8], offset: u64) -> Option<u64> {
+    let window = (BINARY_CHECK_BYTES as u64).saturating_sub(offset) as usize;
+    chunk[..chunk.len().min(window)]
+        .iter()
+        .position(|&b| b == 0)
+        .map(|i| offset + i as u64)
+}
+
 /// Text encoding of the input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum TextEncoding {
@@ -108,6 +121,17 @@ pub fn delimiter_name(delimiter: u8) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn nul_bytes_early_mean_binary() {
+        assert_eq!(find_binary_byte(b"PK\x03\x04\0", 0), Some(4));
+        assert_eq!(find_binary_byte(b"a,b\n", 0), None);
+        assert_eq!(find_binary_byte(b"\0", 10), Some(10));
+        assert_eq!(find_binary_byte(b"\0", BINARY_CHECK_BYTES as u64), None);
+        let mut late = vec![b'a'; BINARY_CHECK_BYTES];
+        late.push(0);
+        assert_eq!(find_binary_byte(&late, 0), None);
+    }
 
     #[test]
     fn latin1_bytes_fall_back_to_windows_1252() {

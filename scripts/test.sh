@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# The README's test command: set-up, formatting, lints, unit and integration tests, the release
+# builds, then the browser tests against them. Stops at the first failure.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+export PATH="$PWD/end2end/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+
+step() {
+    echo
+    echo "==> $*"
+}
+
+step "set-up (scripts/setup.sh)"
+bash scripts/setup.sh
+
+step "format (cargo fmt --all -- --check)"
+cargo fmt --all -- --check
+
+step "lints (cargo clippy --workspace --all-targets -- -D warnings)"
+cargo clippy --workspace --all-targets -- -D warnings
+
+# Release: the KS oracle's exact distributions are slow unoptimised, and the browser tests need
+# the release server anyway (built from the same artifacts below).
+step "tests (cargo test --workspace --release)"
+cargo test --workspace --release
+
+step "browser app (scripts/build-app.sh)"
+bash scripts/build-app.sh
+
+step "server (cargo build --release -p server)"
+cargo build --release -p server
+
+step "browser tests (scripts/e2e.sh)"
+bash scripts/e2e.sh
+
+echo
+echo "==> all checks passed"
