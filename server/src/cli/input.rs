@@ -10,7 +10,7 @@ use std::io::{self, Read};
 use std::path::PathBuf;
 
 use shared::csv_input::{CsvSource, RecordBatch, SourceEvent, find_binary_byte};
-use shared::profile::{ProfileOptions, TableAccumulator, TableSummary};
+use shared::profile::{ColumnJob, ColumnResult, ProfileOptions, TableAccumulator, TableSummary};
 use shared::quality::{QualityEvaluator, QualityOptions, QualityReport};
 
 /// Read size from the file or pipe.
@@ -159,17 +159,19 @@ pub fn read_table(
             }
         }
         drop(sender);
-        let mut tables = workers.into_iter().map(|worker| {
-            worker
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-        });
+        let tables: Vec<TableAccumulator> = workers
+            .into_iter()
+            .map(|worker| {
+                worker
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect();
         if let Some(error) = read_error {
-            // Let the workers drain, then report.
-            tables.for_each(drop);
             return Err(error);
         }
-        let mut merged = match tables.next() {
+        let mut tables = tables.into_iter();
+        let first = match tables.next() {
             Some(first) => first,
             None => {
                 let header = header_seen.ok_or_else(|| InputError::Io {
@@ -179,11 +181,39 @@ pub fn read_table(
                 TableAccumulator::new(header, options.clone())
             }
         };
-        for table in tables {
-            merged.merge(table);
-        }
-        Ok(merged.finish(source.bytes_seen(), source.had_bom()))
+        let (assembly, jobs) =
+            first.finish_jobs(tables.collect(), source.bytes_seen(), source.had_bom());
+        Ok(assembly.assemble(run_jobs(jobs, threads)))
     })
+}
+
+/// Runs the per-column finishing jobs on `threads` threads (biggest columns first), returning
+/// the results in column order.
+fn run_jobs(jobs: Vec<ColumnJob>, threads: usize) -> Vec<ColumnResult> {
+    let count = jobs.len();
+    let mut order: Vec<(usize, ColumnJob)> = jobs.into_iter().enumerate().collect();
+    order.sort_by_key(|(_, job)| std::cmp::Reverse(job.weight()));
+    let queue = std::sync::Mutex::new(std::collections::VecDeque::from(order));
+    let mut results: Vec<Option<ColumnResult>> = (0..count).map(|_| None).collect();
+    let done = std::sync::Mutex::new(Vec::with_capacity(count));
+    std::thread::scope(|scope| {
+        for _ in 0..threads.min(count).max(1) {
+            scope.spawn(|| {
+                loop {
+                    let next = queue.lock().ok().and_then(|mut q| q.pop_front());
+                    let Some((index, job)) = next else { break };
+                    let result = job.run();
+                    if let Ok(mut done) = done.lock() {
+                        done.push((index, result));
+                    }
+                }
+            });
+        }
+    });
+    for (index, result) in done.into_inner().unwrap_or_default() {
+        results[index] = Some(result);
+    }
+    results.into_iter().flatten().collect()
 }
 
 /// Evaluates model quality over an input (single thread: the work per row is small).

@@ -9,7 +9,7 @@ mod text;
 
 pub use column_stats::format_number;
 pub use field_type::ColumnKind;
-pub use table::{Profiler, TableAccumulator, TableSummary};
+pub use table::{ColumnJob, ColumnResult, Profiler, TableAccumulator, TableAssembly, TableSummary};
 
 pub(crate) use column_stats::ColumnData;
 pub(crate) use numeric::NumberSummary;

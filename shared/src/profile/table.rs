@@ -10,7 +10,7 @@ use crate::csv_input::{
 
 use super::column_stats::{ColumnAccumulator, ColumnData};
 use super::correlation::CorrelationAccumulator;
-use super::{InputReport, Profile, ProfileOptions};
+use super::{ColumnProfile, InputReport, Profile, ProfileOptions};
 
 /// How many ragged row numbers are reported.
 const RAGGED_EXAMPLES: usize = 10;
@@ -146,46 +146,160 @@ impl TableAccumulator {
     /// Adds another accumulator of the same table (same header), read from other rows.
     pub fn merge(&mut self, other: TableAccumulator) {
         let limit = self.options.exact_limit;
-        self.rows += other.rows;
-        self.ragged_rows += other.ragged_rows;
-        self.ragged_examples.extend(other.ragged_examples);
-        self.ragged_examples.sort_unstable();
-        self.ragged_examples.truncate(RAGGED_EXAMPLES);
+        self.merge_table_level(&other);
         for (mine, theirs) in self.columns.iter_mut().zip(other.columns) {
             mine.merge(theirs, limit);
         }
         self.correlation.merge(other.correlation);
     }
 
+    fn merge_table_level(&mut self, other: &TableAccumulator) {
+        self.rows += other.rows;
+        self.ragged_rows += other.ragged_rows;
+        self.ragged_examples.extend(&other.ragged_examples);
+        self.ragged_examples.sort_unstable();
+        self.ragged_examples.truncate(RAGGED_EXAMPLES);
+    }
+
     /// Builds the profile. `bytes` and `bom` describe the input as a whole.
     pub fn finish(self, bytes: u64, bom: bool) -> TableSummary {
+        let (assembly, jobs) = self.finish_jobs(Vec::new(), bytes, bom);
+        let results = jobs.into_iter().map(ColumnJob::run).collect();
+        assembly.assemble(results)
+    }
+
+    /// Splits the finishing of this accumulator and `others` of the same table (e.g. one per
+    /// worker) into one job per column — merge that column's parts, then compute its
+    /// statistics — so a caller with threads can run them in parallel.
+    /// [`TableAssembly::assemble`] takes the results in column order.
+    pub fn finish_jobs(
+        self,
+        others: Vec<TableAccumulator>,
+        bytes: u64,
+        bom: bool,
+    ) -> (TableAssembly, Vec<ColumnJob>) {
+        let mut first = self;
+        let parts = others;
+        let width = first.columns.len();
+        let mut per_column: Vec<Vec<ColumnAccumulator>> = std::mem::take(&mut first.columns)
+            .into_iter()
+            .map(|c| vec![c])
+            .collect();
+        for part in parts {
+            first.merge_table_level(&part);
+            first.correlation.merge(part.correlation);
+            for (c, column) in part.columns.into_iter().enumerate().take(width) {
+                per_column[c].push(column);
+            }
+        }
+        let forced = first.header.dialect.forced_encoding;
+        let jobs = per_column
+            .into_iter()
+            .zip(&first.header.names)
+            .map(|(parts, name)| ColumnJob {
+                name: name.clone(),
+                parts,
+                exact_limit: first.options.exact_limit,
+                max_bins: first.options.max_histogram_bins,
+                top_n: first.options.top_values,
+                forced,
+            })
+            .collect();
         let TableAccumulator {
             header,
             options,
             rows,
             ragged_rows,
-            mut ragged_examples,
-            columns,
+            ragged_examples,
             correlation,
             ..
+        } = first;
+        let assembly = TableAssembly {
+            header,
+            options,
+            rows,
+            ragged_rows,
+            ragged_examples,
+            correlation,
+            bytes,
+            bom,
+        };
+        (assembly, jobs)
+    }
+}
+
+/// Merging and finishing one column; independent of the other columns.
+pub struct ColumnJob {
+    name: String,
+    parts: Vec<ColumnAccumulator>,
+    exact_limit: u64,
+    max_bins: usize,
+    top_n: usize,
+    forced: Option<TextEncoding>,
+}
+
+/// A finished column, to hand to [`TableAssembly::assemble`].
+pub struct ColumnResult {
+    profile: ColumnProfile,
+    data: ColumnData,
+    non_utf8: bool,
+}
+
+impl ColumnJob {
+    /// Values kept for exact statistics (a size hint for scheduling: biggest first).
+    pub fn weight(&self) -> u64 {
+        self.parts.iter().map(|c| c.values).sum()
+    }
+
+    pub fn run(self) -> ColumnResult {
+        let mut parts = self.parts.into_iter();
+        let mut column = parts.next().unwrap_or_default();
+        for part in parts {
+            column.merge(part, self.exact_limit);
+        }
+        let non_utf8 = column.non_utf8;
+        let forced = self.forced;
+        let decode = |bytes: &[u8]| decode_text(bytes, forced);
+        let (profile, data) = column.finish(self.name, self.max_bins, self.top_n, &decode);
+        ColumnResult {
+            profile,
+            data,
+            non_utf8,
+        }
+    }
+}
+
+/// The table-level part of finishing: row counts, correlation, how the input was read.
+pub struct TableAssembly {
+    header: TableHeader,
+    options: ProfileOptions,
+    rows: u64,
+    ragged_rows: u64,
+    ragged_examples: Vec<u64>,
+    correlation: CorrelationAccumulator,
+    bytes: u64,
+    bom: bool,
+}
+
+impl TableAssembly {
+    /// Puts the finished columns (in column order) and the table-level figures together.
+    pub fn assemble(self, results: Vec<ColumnResult>) -> TableSummary {
+        let TableAssembly {
+            header,
+            options,
+            rows,
+            ragged_rows,
+            mut ragged_examples,
+            correlation,
+            bytes,
+            bom,
         } = self;
         ragged_examples.sort_unstable();
-        let non_utf8 = columns.iter().any(|c| c.non_utf8)
+        let non_utf8 = results.iter().any(|r| r.non_utf8)
             || header.names.iter().any(|n| n.contains('\u{FFFD}'));
         let forced = header.dialect.forced_encoding;
-        let decode = |bytes: &[u8]| decode_text(bytes, forced);
-        let mut profiles = Vec::with_capacity(columns.len());
-        let mut data = Vec::with_capacity(columns.len());
-        for (column, name) in columns.into_iter().zip(&header.names) {
-            let (profile, column_data) = column.finish(
-                name.clone(),
-                options.max_histogram_bins,
-                options.top_values,
-                &decode,
-            );
-            profiles.push(profile);
-            data.push(column_data);
-        }
+        let (profiles, data): (Vec<ColumnProfile>, Vec<ColumnData>) =
+            results.into_iter().map(|r| (r.profile, r.data)).unzip();
         let numeric: Vec<usize> = profiles
             .iter()
             .enumerate()
