@@ -138,6 +138,46 @@ pub fn ks_2samp_asymptotic_p(d: f64, n1: u64, n2: u64) -> f64 {
 /// `scipy.stats.kstwo.sf(d, n)`: survival function of the two-sided one-sample
 /// KS statistic `D_n`.  Exposed for verification and for callers that already
 /// have an effective sample size.
+/// The KS statistic of two samples given as ascending (value, count) runs with totals `n1`,
+/// `n2` (a side counted per distinct value), computed in exact integer arithmetic.
+pub fn ks_statistic_runs(
+    a: impl Iterator<Item = (f64, u64)>,
+    n1: u64,
+    b: impl Iterator<Item = (f64, u64)>,
+    n2: u64,
+) -> f64 {
+    if n1 == 0 || n2 == 0 {
+        return 0.0;
+    }
+    let (mut a, mut b) = (a.peekable(), b.peekable());
+    let (mut ca, mut cb) = (0u128, 0u128);
+    let mut widest = 0u128;
+    loop {
+        let next = match (a.peek(), b.peek()) {
+            (Some(&(x, _)), Some(&(y, _))) => x.min(y),
+            (Some(&(x, _)), None) => x,
+            (None, Some(&(y, _))) => y,
+            (None, None) => break,
+        };
+        while let Some(&(x, c)) = a.peek() {
+            if x > next {
+                break;
+            }
+            ca += u128::from(c);
+            a.next();
+        }
+        while let Some(&(y, c)) = b.peek() {
+            if y > next {
+                break;
+            }
+            cb += u128::from(c);
+            b.next();
+        }
+        widest = widest.max((ca * u128::from(n2)).abs_diff(cb * u128::from(n1)));
+    }
+    (widest as f64 / (n1 as f64 * n2 as f64)).clamp(0.0, 1.0)
+}
+
 pub fn kstwo_sf(d: f64, n: u64) -> f64 {
     kolmogorov::kstwo_sf(d, n)
 }

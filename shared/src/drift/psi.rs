@@ -52,6 +52,19 @@ pub fn decile_cuts(quantile: impl Fn(f64) -> Option<f64>, bins: usize) -> Option
     Some(cuts)
 }
 
+/// Counts per bin given a "values below x" function (strictly below, as bins are left-closed).
+pub fn bin_counts_by(count_below: impl Fn(f64) -> u64, total: u64, cuts: &[f64]) -> Vec<u64> {
+    let mut counts = Vec::with_capacity(cuts.len() + 1);
+    let mut below = 0u64;
+    for &cut in cuts {
+        let upto = count_below(cut);
+        counts.push(upto - below);
+        below = upto;
+    }
+    counts.push(total - below);
+    counts
+}
+
 /// Counts of sorted values per bin for the given cut points.
 pub fn bin_counts_sorted(sorted: &[f64], cuts: &[f64]) -> Vec<u64> {
     let mut counts = Vec::with_capacity(cuts.len() + 1);

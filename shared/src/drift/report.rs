@@ -3,10 +3,14 @@
 use serde::{Deserialize, Serialize};
 
 use super::chi2::chi2_homogeneity;
-use super::ks::{KsMethod, ks_2samp_asymptotic_p, ks_2samp_sorted};
-use super::psi::{bin_counts_sorted, decile_cuts, psi_from_counts, psi_from_proportions};
-use super::wasserstein::{wasserstein_from_quantiles, wasserstein_sorted};
-use crate::profile::{ColumnData, ColumnKind, NumberSummary, TableSummary, TextSummary};
+use super::ks::{
+    KsMethod, KsResult, MAX_EXACT_N, ks_2samp_asymptotic_p, ks_2samp_sorted, ks_statistic_runs,
+};
+use super::psi::{bin_counts_by, decile_cuts, psi_from_counts, psi_from_proportions};
+use super::wasserstein::{wasserstein_from_quantiles, wasserstein_runs, wasserstein_sorted};
+use crate::profile::{
+    ColumnData, ColumnKind, Distribution, NumberSummary, TableSummary, TextSummary,
+};
 
 /// Thresholds of the seed (§2.2.3): a column drifts when p < 0.05; the dataset when at least
 /// half of the tested columns drift.
@@ -234,16 +238,35 @@ fn numeric_drift(
         },
         options.psi_bins,
     );
-    if let (Some(a), Some(b)) = (reference.sorted_values(), current.sorted_values()) {
-        let ks = ks_2samp_sorted(a, b);
+    if let (Some(a), Some(b)) = (reference.distribution(), current.distribution()) {
+        let (na, nb) = (a.n(), b.n());
+        let ks = match (a, b) {
+            (Distribution::Values(x), Distribution::Values(y)) => ks_2samp_sorted(x, y),
+            // scipy decides exact vs asymptotic on the sizes: expand small counted sides.
+            _ if na.max(nb) <= MAX_EXACT_N as u64 => ks_2samp_sorted(&a.expand(), &b.expand()),
+            _ => {
+                let d = ks_statistic_runs(a.runs(), na, b.runs(), nb);
+                KsResult {
+                    statistic: d,
+                    p_value: ks_2samp_asymptotic_p(d, na, nb),
+                    method: KsMethod::Asymptotic,
+                }
+            }
+        };
         let psi = cuts.and_then(|cuts| {
-            psi_from_counts(&bin_counts_sorted(a, &cuts), &bin_counts_sorted(b, &cuts))
+            let counts =
+                |d: Distribution<'_>| bin_counts_by(|cut| d.count_below(cut, false), d.n(), &cuts);
+            psi_from_counts(&counts(a), &counts(b))
+        });
+        let wasserstein = with_wasserstein.then(|| match (a, b) {
+            (Distribution::Values(x), Distribution::Values(y)) => wasserstein_sorted(x, y),
+            _ => wasserstein_runs(a.runs(), na, b.runs(), nb),
         });
         return TestResult {
             statistic: ks.statistic,
             p_value: ks.p_value,
             psi,
-            wasserstein: with_wasserstein.then(|| wasserstein_sorted(a, b)),
+            wasserstein,
             ks_method: Some(ks.method),
             dof: None,
             approximate: false,

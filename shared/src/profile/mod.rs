@@ -12,7 +12,7 @@ pub use field_type::ColumnKind;
 pub use table::{ColumnJob, ColumnResult, Profiler, TableAccumulator, TableAssembly, TableSummary};
 
 pub(crate) use column_stats::ColumnData;
-pub(crate) use numeric::NumberSummary;
+pub(crate) use numeric::{Distribution, NumberSummary};
 pub(crate) use text::TextSummary;
 
 use serde::{Deserialize, Serialize};

@@ -7,6 +7,8 @@ use datasketches::frequencies::{ErrorType, FrequentItemsSketch};
 use datasketches::hll::{HllSketch, HllType};
 use datasketches::kll::{KllFloat, KllSketch};
 
+use hashbrown::HashMap;
+
 use super::{Approximation, Histogram, Quantiles};
 
 /// KLL accuracy parameter: normalised rank error about 0.8%.
@@ -76,6 +78,22 @@ impl NumberSketch {
         self.moments.add(x);
     }
 
+    fn add_repeated(&mut self, x: f64, count: u64) {
+        if let Ok(item) = KllFloat::<f64>::new(x) {
+            for _ in 0..count {
+                self.kll.update(item);
+            }
+        }
+        let bits = canonical_bits(x);
+        self.hll.update(bits);
+        self.frequent.update_with_count(bits, count);
+        self.moments.merge(&Moments {
+            n: count,
+            mean: x,
+            m2: 0.0,
+        });
+    }
+
     fn merge(&mut self, other: &NumberSketch) {
         // Both sketches were built with the same parameters, so merging cannot fail.
         let _ = self.kll.merge(&other.kll);
@@ -108,8 +126,14 @@ pub(crate) enum NumberStore {
         values: Vec<f64>,
         sorted: bool,
     },
+    /// Past the exact limit with at most [`SMALL_DOMAIN`] distinct values (labels, ratings,
+    /// counts): a count per value, still exact, in bounded memory.
+    Counts(HashMap<u64, u64>),
     Sketch(Box<NumberSketch>),
 }
+
+/// Most distinct values a column past the exact limit may have and still be counted exactly.
+pub(crate) const SMALL_DOMAIN: usize = 1024;
 
 impl Default for NumberStore {
     fn default() -> Self {
@@ -124,15 +148,16 @@ impl NumberStore {
     pub fn count(&self) -> u64 {
         match self {
             NumberStore::Exact { values, .. } => values.len() as u64,
+            NumberStore::Counts(counts) => counts.values().sum(),
             NumberStore::Sketch(sketch) => sketch.moments.n,
         }
     }
 
-    /// Values kept for exact statistics (0 once sketched).
+    /// Values kept one by one for exact statistics (0 once counted or sketched).
     pub fn kept(&self) -> u64 {
         match self {
             NumberStore::Exact { values, .. } => values.len() as u64,
-            NumberStore::Sketch(_) => 0,
+            NumberStore::Counts(_) | NumberStore::Sketch(_) => 0,
         }
     }
 
@@ -146,8 +171,20 @@ impl NumberStore {
                 } else {
                     // Switch before pushing, so the vector never grows past the limit.
                     self.switch_to_sketch();
-                    if let NumberStore::Sketch(sketch) = self {
-                        sketch.add(x);
+                    self.push(x, exact_limit);
+                }
+            }
+            NumberStore::Counts(counts) => {
+                let bits = canonical_bits(x);
+                let room = counts.len() < SMALL_DOMAIN;
+                match counts.get_mut(&bits) {
+                    Some(count) => *count += 1,
+                    None if room => {
+                        counts.insert(bits, 1);
+                    }
+                    None => {
+                        self.counts_to_sketch();
+                        self.push(x, exact_limit);
                     }
                 }
             }
@@ -166,13 +203,52 @@ impl NumberStore {
         }
     }
 
+    /// The column went past the exact limit: count per value if the domain is small, else
+    /// sketch.
     pub fn switch_to_sketch(&mut self) {
-        if let NumberStore::Exact { values, .. } = self {
+        if let NumberStore::Exact { .. } = self {
+            self.presort();
+            if let NumberStore::Exact { values, .. } = self {
+                let distinct = runs(values).take(SMALL_DOMAIN + 1).count();
+                *self = if distinct <= SMALL_DOMAIN {
+                    NumberStore::Counts(runs(values).map(|(v, c)| (canonical_bits(v), c)).collect())
+                } else {
+                    let mut sketch = Box::new(NumberSketch::new());
+                    for &x in values.iter() {
+                        sketch.add(x);
+                    }
+                    NumberStore::Sketch(sketch)
+                };
+            }
+        }
+    }
+
+    /// Too many distinct values for counting: sketch them (each value fed `count` times).
+    fn counts_to_sketch(&mut self) {
+        if let NumberStore::Counts(counts) = self {
             let mut sketch = Box::new(NumberSketch::new());
-            for &x in values.iter() {
-                sketch.add(x);
+            for (&bits, &count) in counts.iter() {
+                sketch.add_repeated(f64::from_bits(bits), count);
             }
             *self = NumberStore::Sketch(sketch);
+        }
+    }
+
+    /// Any store as a sketch (for merging with one).
+    fn into_sketch(mut self) -> Box<NumberSketch> {
+        match self {
+            NumberStore::Sketch(sketch) => sketch,
+            NumberStore::Counts(_) => {
+                self.counts_to_sketch();
+                self.into_sketch()
+            }
+            NumberStore::Exact { values, .. } => {
+                let mut sketch = Box::new(NumberSketch::new());
+                for x in values {
+                    sketch.add(x);
+                }
+                sketch
+            }
         }
     }
 
@@ -195,23 +271,52 @@ impl NumberStore {
                     self.switch_to_sketch();
                 }
             }
-            (NumberStore::Sketch(mine), NumberStore::Exact { values, .. }) => {
-                for x in values {
-                    mine.add(x);
-                }
-            }
-            (NumberStore::Exact { .. }, NumberStore::Sketch(theirs)) => {
+            (NumberStore::Sketch(mine), theirs) => mine.merge(&theirs.into_sketch()),
+            (_, NumberStore::Sketch(theirs)) => {
                 let mine = std::mem::replace(self, NumberStore::Sketch(theirs));
-                if let NumberStore::Exact { values, .. } = mine
-                    && let NumberStore::Sketch(sketch) = self
-                {
-                    for x in values {
-                        sketch.add(x);
-                    }
+                if let NumberStore::Sketch(sketch) = self {
+                    sketch.merge(&mine.into_sketch());
                 }
             }
-            (NumberStore::Sketch(mine), NumberStore::Sketch(theirs)) => mine.merge(&theirs),
+            (NumberStore::Counts(_), theirs) => {
+                for (value, count) in theirs.value_counts_owned() {
+                    self.add_count(value, count);
+                }
+            }
+            (NumberStore::Exact { .. }, theirs @ NumberStore::Counts(_)) => {
+                let mine = std::mem::replace(self, theirs);
+                for (value, count) in mine.value_counts_owned() {
+                    self.add_count(value, count);
+                }
+            }
         }
+    }
+
+    /// Adds `count` occurrences of `value` to a counted store (sketching it if the domain
+    /// grows too large).
+    fn add_count(&mut self, value: f64, count: u64) {
+        match self {
+            NumberStore::Counts(counts) => {
+                let bits = canonical_bits(value);
+                if let Some(c) = counts.get_mut(&bits) {
+                    *c += count;
+                } else if counts.len() < SMALL_DOMAIN {
+                    counts.insert(bits, count);
+                } else {
+                    self.counts_to_sketch();
+                    self.add_count(value, count);
+                }
+            }
+            NumberStore::Sketch(sketch) => sketch.add_repeated(value, count),
+            NumberStore::Exact { .. } => {
+                self.switch_to_sketch();
+                self.add_count(value, count);
+            }
+        }
+    }
+
+    fn value_counts_owned(mut self) -> Vec<(f64, u64)> {
+        self.value_counts()
     }
 
     /// The values as (value, count) pairs, ascending; approximate counts in sketch mode.
@@ -219,6 +324,7 @@ impl NumberStore {
         self.presort();
         match self {
             NumberStore::Exact { values, .. } => runs(values).collect(),
+            NumberStore::Counts(counts) => sorted_counts(counts),
             NumberStore::Sketch(sketch) => {
                 let mut counts: Vec<(f64, u64)> = sketch
                     .frequent
@@ -236,9 +342,20 @@ impl NumberStore {
         self.presort();
         match self {
             NumberStore::Exact { values, .. } => NumberSummary::Exact(values),
+            NumberStore::Counts(counts) => NumberSummary::Counts(sorted_counts(&counts)),
             NumberStore::Sketch(sketch) => NumberSummary::Sketch(sketch),
         }
     }
+}
+
+/// (value, count) pairs in ascending value order.
+fn sorted_counts(counts: &HashMap<u64, u64>) -> Vec<(f64, u64)> {
+    let mut pairs: Vec<(f64, u64)> = counts
+        .iter()
+        .map(|(&bits, &count)| (f64::from_bits(bits), count))
+        .collect();
+    pairs.sort_by(|a, b| a.0.total_cmp(&b.0));
+    pairs
 }
 
 /// Merges two ascending slices (total order, as `radsort`).
@@ -278,7 +395,80 @@ fn runs(sorted: &[f64]) -> impl Iterator<Item = (f64, u64)> + '_ {
 /// The finished numbers of a column: sorted values, or the sketches.
 pub(crate) enum NumberSummary {
     Exact(Vec<f64>),
+    /// (value, count), ascending: exact, from a small-domain column past the limit.
+    Counts(Vec<(f64, u64)>),
     Sketch(Box<NumberSketch>),
+}
+
+/// The exact distribution of a column: every value, or every distinct value with its count.
+#[derive(Clone, Copy)]
+pub(crate) enum Distribution<'a> {
+    Values(&'a [f64]),
+    Counts(&'a [(f64, u64)]),
+}
+
+impl<'a> Distribution<'a> {
+    pub fn n(&self) -> u64 {
+        match self {
+            Distribution::Values(v) => v.len() as u64,
+            Distribution::Counts(c) => c.iter().map(|p| p.1).sum(),
+        }
+    }
+
+    /// (value, count) ascending.
+    pub fn runs(&self) -> Box<dyn Iterator<Item = (f64, u64)> + 'a> {
+        match *self {
+            Distribution::Values(v) => Box::new(runs(v)),
+            Distribution::Counts(c) => Box::new(c.iter().copied()),
+        }
+    }
+
+    /// Every value, ascending (expands counts).
+    pub fn expand(&self) -> std::borrow::Cow<'a, [f64]> {
+        match *self {
+            Distribution::Values(v) => std::borrow::Cow::Borrowed(v),
+            Distribution::Counts(c) => std::borrow::Cow::Owned(
+                c.iter()
+                    .flat_map(|&(v, n)| std::iter::repeat_n(v, n as usize))
+                    .collect(),
+            ),
+        }
+    }
+
+    /// The value at 0-based position `k` of the sorted sample.
+    fn at(&self, k: u64) -> f64 {
+        match *self {
+            Distribution::Values(v) => v[k as usize],
+            Distribution::Counts(c) => {
+                let mut seen = 0u64;
+                for &(value, count) in c {
+                    seen += count;
+                    if k < seen {
+                        return value;
+                    }
+                }
+                c.last().map_or(f64::NAN, |p| p.0)
+            }
+        }
+    }
+
+    /// numpy's linear quantile.
+    pub fn quantile(&self, q: f64) -> f64 {
+        match *self {
+            Distribution::Values(v) => linear_quantile(v, q),
+            Distribution::Counts(_) => {
+                let n = self.n();
+                if n == 1 {
+                    return self.at(0);
+                }
+                let virtual_index = ((n - 1) as f64 * q).clamp(0.0, (n - 1) as f64);
+                let previous = virtual_index.floor();
+                let gamma = virtual_index - previous;
+                let lo = previous as u64;
+                lerp(self.at(lo), self.at((lo + 1).min(n - 1)), gamma)
+            }
+        }
+    }
 }
 
 /// Statistics read off a [`NumberSummary`].
@@ -301,15 +491,16 @@ const QUANTILE_LEVELS: [f64; 7] = [0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99];
 impl NumberSummary {
     pub fn count(&self) -> u64 {
         match self {
-            NumberSummary::Exact(values) => values.len() as u64,
             NumberSummary::Sketch(sketch) => sketch.moments.n,
+            exact => exact.distribution().map_or(0, |d| d.n()),
         }
     }
 
-    /// The sorted values, when every value was kept.
-    pub fn sorted_values(&self) -> Option<&[f64]> {
+    /// The exact distribution, unless the column was sketched.
+    pub fn distribution(&self) -> Option<Distribution<'_>> {
         match self {
-            NumberSummary::Exact(values) => Some(values),
+            NumberSummary::Exact(values) => Some(Distribution::Values(values)),
+            NumberSummary::Counts(counts) => Some(Distribution::Counts(counts)),
             NumberSummary::Sketch(_) => None,
         }
     }
@@ -317,10 +508,6 @@ impl NumberSummary {
     /// Value at each probability (linear interpolation between order statistics when exact).
     pub fn quantiles_at(&self, levels: &[f64]) -> Option<Vec<f64>> {
         match self {
-            NumberSummary::Exact(values) if !values.is_empty() => {
-                Some(levels.iter().map(|&q| linear_quantile(values, q)).collect())
-            }
-            NumberSummary::Exact(_) => None,
             NumberSummary::Sketch(sketch) => levels
                 .iter()
                 .map(|&q| {
@@ -332,22 +519,16 @@ impl NumberSummary {
                         .map(KllFloat::into_inner)
                 })
                 .collect(),
+            exact => {
+                let d = exact.distribution()?;
+                (d.n() > 0).then(|| levels.iter().map(|&q| d.quantile(q)).collect())
+            }
         }
     }
 
     /// Fraction of values <= each point (approximate in sketch mode).
     pub fn cdf_at(&self, points: &[f64]) -> Option<Vec<f64>> {
         match self {
-            NumberSummary::Exact(values) if !values.is_empty() => {
-                let n = values.len() as f64;
-                Some(
-                    points
-                        .iter()
-                        .map(|&p| values.partition_point(|&v| v <= p) as f64 / n)
-                        .collect(),
-                )
-            }
-            NumberSummary::Exact(_) => None,
             NumberSummary::Sketch(sketch) => points
                 .iter()
                 .map(|&p| {
@@ -355,41 +536,101 @@ impl NumberSummary {
                     sketch.kll.rank(&item, SearchCriteria::Inclusive)
                 })
                 .collect(),
+            exact => {
+                let d = exact.distribution()?;
+                let n = d.n() as f64;
+                (n > 0.0).then(|| {
+                    points
+                        .iter()
+                        .map(|&p| d.count_below(p, true) as f64 / n)
+                        .collect()
+                })
+            }
         }
     }
 
     pub fn stats(&self, integer: bool, max_bins: usize, top_n: usize) -> NumberStats {
         match self {
-            NumberSummary::Exact(values) => exact_stats(values, integer, max_bins, top_n),
             NumberSummary::Sketch(sketch) => sketch_stats(sketch, integer, max_bins, top_n),
+            exact => match exact.distribution() {
+                Some(d) => exact_stats(d, integer, max_bins, top_n),
+                None => sketch_free_empty(),
+            },
         }
     }
 }
 
-fn exact_stats(values: &[f64], integer: bool, max_bins: usize, top_n: usize) -> NumberStats {
-    let count = values.len() as u64;
+fn sketch_free_empty() -> NumberStats {
+    NumberStats {
+        count: 0,
+        distinct: 0,
+        mean: None,
+        std: None,
+        min: None,
+        max: None,
+        quantiles: None,
+        histogram: None,
+        top: Vec::new(),
+        approximation: None,
+    }
+}
+
+impl Distribution<'_> {
+    /// Values < `x` (or <= `x` when `inclusive`).
+    pub fn count_below(&self, x: f64, inclusive: bool) -> u64 {
+        let below = |v: f64| if inclusive { v <= x } else { v < x };
+        match *self {
+            Distribution::Values(values) => values.partition_point(|&v| below(v)) as u64,
+            Distribution::Counts(counts) => counts
+                .iter()
+                .take_while(|(v, _)| below(*v))
+                .map(|(_, c)| c)
+                .sum(),
+        }
+    }
+
+    fn first(&self) -> Option<f64> {
+        match *self {
+            Distribution::Values(v) => v.first().copied(),
+            Distribution::Counts(c) => c.first().map(|p| p.0),
+        }
+    }
+
+    fn last(&self) -> Option<f64> {
+        match *self {
+            Distribution::Values(v) => v.last().copied(),
+            Distribution::Counts(c) => c.last().map(|p| p.0),
+        }
+    }
+}
+
+fn exact_stats(d: Distribution<'_>, integer: bool, max_bins: usize, top_n: usize) -> NumberStats {
+    let count = d.n();
     let mut distinct = 0u64;
     let mut top: Vec<(f64, u64)> = Vec::with_capacity(top_n + 1);
-    for (value, n) in runs(values) {
+    for (value, n) in d.runs() {
         distinct += 1;
         push_top(&mut top, (value, n), top_n);
     }
-    let (mean, std) = mean_and_std(values);
-    let quantiles = (!values.is_empty()).then(|| {
+    let (mean, std) = match d {
+        Distribution::Values(values) => mean_and_std(values),
+        Distribution::Counts(counts) => weighted_mean_and_std(counts),
+    };
+    let quantiles = (count > 0).then(|| {
         let q: Vec<f64> = QUANTILE_LEVELS
             .iter()
-            .map(|&level| linear_quantile(values, level))
+            .map(|&level| d.quantile(level))
             .collect();
         Quantiles::from_slice(&q)
     });
-    let histogram = exact_histogram(values, integer, max_bins);
+    let histogram = exact_histogram(d, integer, max_bins);
     NumberStats {
         count,
         distinct,
         mean,
         std,
-        min: values.first().copied(),
-        max: values.last().copied(),
+        min: d.first(),
+        max: d.last(),
         quantiles,
         histogram,
         top,
@@ -523,6 +764,24 @@ fn mean_and_std(values: &[f64]) -> (Option<f64>, Option<f64>) {
     (Some(mean), std)
 }
 
+/// Mean and sample standard deviation of (value, count) pairs.
+fn weighted_mean_and_std(counts: &[(f64, u64)]) -> (Option<f64>, Option<f64>) {
+    let n: u64 = counts.iter().map(|p| p.1).sum();
+    if n == 0 {
+        return (None, None);
+    }
+    let mean = neumaier_sum(counts.iter().map(|&(v, c)| v * c as f64)) / n as f64;
+    let std = (n > 1).then(|| {
+        let ss = neumaier_sum(
+            counts
+                .iter()
+                .map(|&(v, c)| (v - mean) * (v - mean) * c as f64),
+        );
+        (ss / (n - 1) as f64).sqrt()
+    });
+    (Some(mean), std)
+}
+
 fn neumaier_sum(values: impl Iterator<Item = f64>) -> f64 {
     let (mut sum, mut compensation) = (0.0f64, 0.0f64);
     for x in values {
@@ -549,7 +808,11 @@ pub(crate) fn linear_quantile(sorted: &[f64], q: f64) -> f64 {
     let gamma = virtual_index - previous;
     let lo = previous as usize;
     let hi = (lo + 1).min(n - 1);
-    let (a, b) = (sorted[lo], sorted[hi]);
+    lerp(sorted[lo], sorted[hi], gamma)
+}
+
+/// numpy's two-sided linear interpolation between `a` and `b`.
+fn lerp(a: f64, b: f64, gamma: f64) -> f64 {
     let diff = b - a;
     if gamma >= 0.5 {
         b - diff * (1.0 - gamma)
@@ -602,21 +865,17 @@ fn linspace(start: f64, stop: f64, num: usize) -> Vec<f64> {
     edges
 }
 
-/// Equal-width histogram of sorted values: bins `[e_i, e_i+1)`, the last one closed, as numpy.
-fn exact_histogram(sorted: &[f64], integer: bool, max_bins: usize) -> Option<Histogram> {
-    let (&min, &max) = (sorted.first()?, sorted.last()?);
-    let iqr = linear_quantile(sorted, 0.75) - linear_quantile(sorted, 0.25);
-    let edges = auto_edges(min, max, sorted.len() as u64, iqr, integer, max_bins);
+/// Equal-width histogram: bins `[e_i, e_i+1)`, the last one closed, as numpy.
+fn exact_histogram(d: Distribution<'_>, integer: bool, max_bins: usize) -> Option<Histogram> {
+    let (min, max) = (d.first()?, d.last()?);
+    let iqr = d.quantile(0.75) - d.quantile(0.25);
+    let edges = auto_edges(min, max, d.n(), iqr, integer, max_bins);
     let bins = edges.len() - 1;
     let mut counts = Vec::with_capacity(bins);
-    let mut below = sorted.partition_point(|&v| v < edges[0]);
+    let mut below = d.count_below(edges[0], false);
     for i in 0..bins {
-        let upto = if i + 1 == bins {
-            sorted.partition_point(|&v| v <= edges[i + 1])
-        } else {
-            sorted.partition_point(|&v| v < edges[i + 1])
-        };
-        counts.push((upto - below) as u64);
+        let upto = d.count_below(edges[i + 1], i + 1 == bins);
+        counts.push(upto - below);
         below = upto;
     }
     Some(Histogram { edges, counts })
@@ -638,27 +897,52 @@ mod tests {
 
     #[test]
     fn histogram_of_a_constant_column_has_one_bin_around_it() {
-        let h = exact_histogram(&[3.0, 3.0, 3.0], false, 50).expect("histogram");
+        let h =
+            exact_histogram(Distribution::Values(&[3.0, 3.0, 3.0]), false, 50).expect("histogram");
         assert_eq!(h.edges, vec![2.5, 3.5]);
         assert_eq!(h.counts, vec![3]);
     }
 
     #[test]
-    fn exact_and_sketch_stores_merge() {
-        let mut a = NumberStore::default();
-        let mut b = NumberStore::default();
+    fn past_the_limit_a_small_domain_is_counted_and_a_large_one_sketched() {
+        let (mut a, mut b) = (NumberStore::default(), NumberStore::default());
         for i in 0..10 {
             a.push(i as f64, 15);
             b.push((i + 10) as f64, 15);
         }
         a.merge(b, 15);
-        assert!(matches!(a, NumberStore::Sketch(_)));
+        assert!(matches!(a, NumberStore::Counts(_)));
         assert_eq!(a.count(), 20);
         let stats = a.finish().stats(true, 50, 3);
-        assert_eq!(stats.min, Some(0.0));
-        assert_eq!(stats.max, Some(19.0));
+        assert_eq!((stats.min, stats.max), (Some(0.0), Some(19.0)));
         assert!((stats.mean.unwrap_or_default() - 9.5).abs() < 1e-12);
+        assert!(stats.approximation.is_none());
+
+        let (mut a, mut b) = (NumberStore::default(), NumberStore::default());
+        for i in 0..1500 {
+            a.push(i as f64, 2000);
+            b.push((i + 1500) as f64, 2000);
+        }
+        a.merge(b, 2000);
+        assert!(matches!(a, NumberStore::Sketch(_)));
+        let stats = a.finish().stats(true, 50, 3);
+        assert_eq!((stats.min, stats.max), (Some(0.0), Some(2999.0)));
+        assert!((stats.mean.unwrap_or_default() - 1499.5).abs() < 1e-9);
         assert!(stats.approximation.is_some());
+    }
+
+    #[test]
+    fn a_counted_store_is_sketched_when_its_domain_grows() {
+        let mut store = NumberStore::default();
+        for i in 0..20 {
+            store.push((i % 4) as f64, 10);
+        }
+        assert!(matches!(store, NumberStore::Counts(_)));
+        for i in 0..SMALL_DOMAIN + 1 {
+            store.push(100.0 + i as f64, 10);
+        }
+        assert!(matches!(store, NumberStore::Sketch(_)));
+        assert_eq!(store.count(), 20 + SMALL_DOMAIN as u64 + 1);
     }
 
     #[test]

@@ -486,11 +486,12 @@ mod tests {
 
     #[test]
     fn forks_share_the_exact_limit() {
-        let exact = split_profile(10, 10);
-        assert_eq!(exact.columns[0].count, 10);
+        // 1,500 distinct values: past the limit this column cannot be counted, so it is sketched.
+        let exact = split_profile(1500, 1500);
+        assert_eq!(exact.columns[0].count, 1500);
         assert!(exact.columns[0].approximation.is_none());
-        let sketched = split_profile(11, 10);
-        assert_eq!(sketched.columns[0].count, 11);
+        let sketched = split_profile(1501, 1500);
+        assert_eq!(sketched.columns[0].count, 1501);
         assert!(sketched.columns[0].approximation.is_some());
     }
 }
