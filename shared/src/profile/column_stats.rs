@@ -125,17 +125,12 @@ impl ColumnAccumulator {
         }
     }
 
-    /// Switches every store to sketches (the table as a whole went past the exact limit).
-    pub fn switch_to_sketch(&mut self) {
-        if self.numbers.kept() > 0 {
-            self.numbers.switch_to_sketch();
-        }
-        if self.datetimes.kept() > 0 {
-            self.datetimes.switch_to_sketch();
-        }
-        if self.texts.kept() > 0 {
-            self.texts.reached_limit();
-        }
+    /// The table as a whole went past the exact limit: stores keeping every value switch to
+    /// sketches (counted stores, whose memory is bounded, stay exact).
+    pub fn reached_limit(&mut self) {
+        self.numbers.reached_limit();
+        self.datetimes.reached_limit();
+        self.texts.reached_limit();
     }
 
     /// Sorts kept values ahead of merging (see `NumberStore::presort`).

@@ -120,26 +120,33 @@ fn canonical_bits(x: f64) -> u64 {
 }
 
 /// The numbers of one column while reading.
+///
+/// A column starts by counting its distinct values; a column with a small domain (labels,
+/// ratings, small counts) stays counted — exact at any length, in bounded memory. Past
+/// [`SMALL_DOMAIN`] distinct values it keeps every value, up to the exact limit; past that, it
+/// is sketched.
 pub(crate) enum NumberStore {
+    Counts {
+        /// Canonical bits of the value → occurrences.
+        counts: HashMap<u64, u64>,
+        total: u64,
+    },
     /// Every value; `sorted` once [`NumberStore::presort`] ran and nothing was pushed since.
     Exact {
         values: Vec<f64>,
         sorted: bool,
     },
-    /// Past the exact limit with at most [`SMALL_DOMAIN`] distinct values (labels, ratings,
-    /// counts): a count per value, still exact, in bounded memory.
-    Counts(HashMap<u64, u64>),
     Sketch(Box<NumberSketch>),
 }
 
-/// Most distinct values a column past the exact limit may have and still be counted exactly.
+/// Most distinct values a column is counted with (rather than kept value by value).
 pub(crate) const SMALL_DOMAIN: usize = 1024;
 
 impl Default for NumberStore {
     fn default() -> Self {
-        NumberStore::Exact {
-            values: Vec::new(),
-            sorted: true,
+        NumberStore::Counts {
+            counts: HashMap::new(),
+            total: 0,
         }
     }
 }
@@ -147,48 +154,63 @@ impl Default for NumberStore {
 impl NumberStore {
     pub fn count(&self) -> u64 {
         match self {
+            NumberStore::Counts { total, .. } => *total,
             NumberStore::Exact { values, .. } => values.len() as u64,
-            NumberStore::Counts(counts) => counts.values().sum(),
             NumberStore::Sketch(sketch) => sketch.moments.n,
-        }
-    }
-
-    /// Values kept one by one for exact statistics (0 once counted or sketched).
-    pub fn kept(&self) -> u64 {
-        match self {
-            NumberStore::Exact { values, .. } => values.len() as u64,
-            NumberStore::Counts(_) | NumberStore::Sketch(_) => 0,
         }
     }
 
     #[inline]
     pub fn push(&mut self, x: f64, exact_limit: u64) {
         match self {
+            NumberStore::Counts { counts, total } => {
+                let bits = canonical_bits(x);
+                let room = counts.len() < SMALL_DOMAIN;
+                match counts.get_mut(&bits) {
+                    Some(count) => {
+                        *count += 1;
+                        *total += 1;
+                    }
+                    None if room => {
+                        counts.insert(bits, 1);
+                        *total += 1;
+                    }
+                    None => {
+                        self.outgrow_counts(exact_limit, 1);
+                        self.push(x, exact_limit);
+                    }
+                }
+            }
             NumberStore::Exact { values, sorted } => {
                 if (values.len() as u64) < exact_limit {
                     values.push(x);
                     *sorted = false;
                 } else {
                     // Switch before pushing, so the vector never grows past the limit.
-                    self.switch_to_sketch();
+                    self.reached_limit();
                     self.push(x, exact_limit);
                 }
             }
-            NumberStore::Counts(counts) => {
-                let bits = canonical_bits(x);
-                let room = counts.len() < SMALL_DOMAIN;
-                match counts.get_mut(&bits) {
-                    Some(count) => *count += 1,
-                    None if room => {
-                        counts.insert(bits, 1);
-                    }
-                    None => {
-                        self.counts_to_sketch();
-                        self.push(x, exact_limit);
-                    }
-                }
-            }
             NumberStore::Sketch(sketch) => sketch.add(x),
+        }
+    }
+
+    /// Too many distinct values to count: keep every value (if `incoming` more still fit in
+    /// the limit) or sketch.
+    fn outgrow_counts(&mut self, exact_limit: u64, incoming: u64) {
+        if let NumberStore::Counts { counts, total } = self {
+            *self = if *total + incoming <= exact_limit {
+                NumberStore::Exact {
+                    values: expand(&sorted_counts(counts)),
+                    sorted: true,
+                }
+            } else {
+                let mut sketch = Box::new(NumberSketch::new());
+                for (&bits, &count) in counts.iter() {
+                    sketch.add_repeated(f64::from_bits(bits), count);
+                }
+                NumberStore::Sketch(sketch)
+            };
         }
     }
 
@@ -198,49 +220,35 @@ impl NumberStore {
         if let NumberStore::Exact { values, sorted } = self
             && !*sorted
         {
-            radsort::sort(values);
+            if !values.is_sorted_by(|a, b| a.total_cmp(b).is_le()) {
+                radsort::sort(values);
+            }
             *sorted = true;
         }
     }
 
-    /// The column went past the exact limit: count per value if the domain is small, else
-    /// sketch.
-    pub fn switch_to_sketch(&mut self) {
-        if let NumberStore::Exact { .. } = self {
-            self.presort();
-            if let NumberStore::Exact { values, .. } = self {
-                let distinct = runs(values).take(SMALL_DOMAIN + 1).count();
-                *self = if distinct <= SMALL_DOMAIN {
-                    NumberStore::Counts(runs(values).map(|(v, c)| (canonical_bits(v), c)).collect())
-                } else {
-                    let mut sketch = Box::new(NumberSketch::new());
-                    for &x in values.iter() {
-                        sketch.add(x);
-                    }
-                    NumberStore::Sketch(sketch)
-                };
-            }
-        }
-    }
-
-    /// Too many distinct values for counting: sketch them (each value fed `count` times).
-    fn counts_to_sketch(&mut self) {
-        if let NumberStore::Counts(counts) = self {
+    /// The table went past the exact limit: a column keeping every value switches to sketches
+    /// (a counted column stays counted: its memory is already bounded).
+    pub fn reached_limit(&mut self) {
+        if let NumberStore::Exact { values, .. } = self {
             let mut sketch = Box::new(NumberSketch::new());
-            for (&bits, &count) in counts.iter() {
-                sketch.add_repeated(f64::from_bits(bits), count);
+            for &x in values.iter() {
+                sketch.add(x);
             }
             *self = NumberStore::Sketch(sketch);
         }
     }
 
     /// Any store as a sketch (for merging with one).
-    fn into_sketch(mut self) -> Box<NumberSketch> {
+    fn into_sketch(self) -> Box<NumberSketch> {
         match self {
             NumberStore::Sketch(sketch) => sketch,
-            NumberStore::Counts(_) => {
-                self.counts_to_sketch();
-                self.into_sketch()
+            NumberStore::Counts { counts, .. } => {
+                let mut sketch = Box::new(NumberSketch::new());
+                for (&bits, &count) in counts.iter() {
+                    sketch.add_repeated(f64::from_bits(bits), count);
+                }
+                sketch
             }
             NumberStore::Exact { values, .. } => {
                 let mut sketch = Box::new(NumberSketch::new());
@@ -253,78 +261,69 @@ impl NumberStore {
     }
 
     pub fn merge(&mut self, other: NumberStore, exact_limit: u64) {
-        match (&mut *self, other) {
+        let mine = std::mem::take(self);
+        *self = match (mine, other) {
+            (NumberStore::Sketch(mut a), b) | (b, NumberStore::Sketch(mut a)) => {
+                a.merge(&b.into_sketch());
+                NumberStore::Sketch(a)
+            }
             (
-                NumberStore::Exact { values, sorted },
-                NumberStore::Exact {
-                    values: theirs,
-                    sorted: theirs_sorted,
+                NumberStore::Counts {
+                    mut counts,
+                    mut total,
+                },
+                NumberStore::Counts {
+                    counts: theirs,
+                    total: their_total,
                 },
             ) => {
-                if *sorted && theirs_sorted {
-                    *values = merge_sorted(values, &theirs);
+                for (bits, count) in theirs {
+                    *counts.entry(bits).or_insert(0) += count;
+                }
+                total += their_total;
+                let mut merged = NumberStore::Counts { counts, total };
+                if let NumberStore::Counts { counts, .. } = &merged
+                    && counts.len() > SMALL_DOMAIN
+                {
+                    merged.outgrow_counts(exact_limit, 0);
+                }
+                merged
+            }
+            (a, b) => {
+                // At least one side keeps every value: so does the result, within the limit.
+                let (a, a_sorted) = a.into_values();
+                let (b, b_sorted) = b.into_values();
+                let (values, sorted) = if a_sorted && b_sorted {
+                    (merge_sorted(&a, &b), true)
                 } else {
-                    values.extend_from_slice(&theirs);
-                    *sorted = values.len() <= 1;
+                    let mut values = a;
+                    values.extend_from_slice(&b);
+                    (values, false)
+                };
+                let mut merged = NumberStore::Exact { values, sorted };
+                if merged.count() > exact_limit {
+                    merged.reached_limit();
                 }
-                if values.len() as u64 > exact_limit {
-                    self.switch_to_sketch();
-                }
+                merged
             }
-            (NumberStore::Sketch(mine), theirs) => mine.merge(&theirs.into_sketch()),
-            (_, NumberStore::Sketch(theirs)) => {
-                let mine = std::mem::replace(self, NumberStore::Sketch(theirs));
-                if let NumberStore::Sketch(sketch) = self {
-                    sketch.merge(&mine.into_sketch());
-                }
-            }
-            (NumberStore::Counts(_), theirs) => {
-                for (value, count) in theirs.value_counts_owned() {
-                    self.add_count(value, count);
-                }
-            }
-            (NumberStore::Exact { .. }, theirs @ NumberStore::Counts(_)) => {
-                let mine = std::mem::replace(self, theirs);
-                for (value, count) in mine.value_counts_owned() {
-                    self.add_count(value, count);
-                }
-            }
-        }
+        };
     }
 
-    /// Adds `count` occurrences of `value` to a counted store (sketching it if the domain
-    /// grows too large).
-    fn add_count(&mut self, value: f64, count: u64) {
+    /// Every value (counts expanded, in order), and whether they are sorted.
+    fn into_values(self) -> (Vec<f64>, bool) {
         match self {
-            NumberStore::Counts(counts) => {
-                let bits = canonical_bits(value);
-                if let Some(c) = counts.get_mut(&bits) {
-                    *c += count;
-                } else if counts.len() < SMALL_DOMAIN {
-                    counts.insert(bits, count);
-                } else {
-                    self.counts_to_sketch();
-                    self.add_count(value, count);
-                }
-            }
-            NumberStore::Sketch(sketch) => sketch.add_repeated(value, count),
-            NumberStore::Exact { .. } => {
-                self.switch_to_sketch();
-                self.add_count(value, count);
-            }
+            NumberStore::Counts { counts, .. } => (expand(&sorted_counts(&counts)), true),
+            NumberStore::Exact { values, sorted } => (values, sorted),
+            NumberStore::Sketch(_) => (Vec::new(), true),
         }
-    }
-
-    fn value_counts_owned(mut self) -> Vec<(f64, u64)> {
-        self.value_counts()
     }
 
     /// The values as (value, count) pairs, ascending; approximate counts in sketch mode.
     pub fn value_counts(&mut self) -> Vec<(f64, u64)> {
         self.presort();
         match self {
+            NumberStore::Counts { counts, .. } => sorted_counts(counts),
             NumberStore::Exact { values, .. } => runs(values).collect(),
-            NumberStore::Counts(counts) => sorted_counts(counts),
             NumberStore::Sketch(sketch) => {
                 let mut counts: Vec<(f64, u64)> = sketch
                     .frequent
@@ -341,11 +340,21 @@ impl NumberStore {
     pub fn finish(mut self) -> NumberSummary {
         self.presort();
         match self {
+            NumberStore::Counts { counts, .. } => NumberSummary::Counts(sorted_counts(&counts)),
             NumberStore::Exact { values, .. } => NumberSummary::Exact(values),
-            NumberStore::Counts(counts) => NumberSummary::Counts(sorted_counts(&counts)),
             NumberStore::Sketch(sketch) => NumberSummary::Sketch(sketch),
         }
     }
+}
+
+/// (value, count) pairs expanded into every value, in order.
+fn expand(pairs: &[(f64, u64)]) -> Vec<f64> {
+    let n = pairs.iter().map(|p| p.1).sum::<u64>() as usize;
+    let mut values = Vec::with_capacity(n);
+    for &(value, count) in pairs {
+        values.extend(std::iter::repeat_n(value, count as usize));
+    }
+    values
 }
 
 /// (value, count) pairs in ascending value order.
@@ -911,7 +920,7 @@ mod tests {
             b.push((i + 10) as f64, 15);
         }
         a.merge(b, 15);
-        assert!(matches!(a, NumberStore::Counts(_)));
+        assert!(matches!(a, NumberStore::Counts { .. }));
         assert_eq!(a.count(), 20);
         let stats = a.finish().stats(true, 50, 3);
         assert_eq!((stats.min, stats.max), (Some(0.0), Some(19.0)));
@@ -937,7 +946,7 @@ mod tests {
         for i in 0..20 {
             store.push((i % 4) as f64, 10);
         }
-        assert!(matches!(store, NumberStore::Counts(_)));
+        assert!(matches!(store, NumberStore::Counts { .. }));
         for i in 0..SMALL_DOMAIN + 1 {
             store.push(100.0 + i as f64, 10);
         }

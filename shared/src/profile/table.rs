@@ -130,7 +130,7 @@ impl TableAccumulator {
             self.reported[c] = column.values;
             let total = self.budget[c].fetch_add(delta, Ordering::Relaxed) + delta;
             if total > limit {
-                column.switch_to_sketch();
+                column.reached_limit();
             }
         }
     }

@@ -55,14 +55,6 @@ impl Default for TextStore {
 }
 
 impl TextStore {
-    /// Values counted (exact mode) — what the exact limit is measured against.
-    pub fn kept(&self) -> u64 {
-        match self {
-            TextStore::Exact { total, .. } => *total,
-            TextStore::Sketch(_) => 0,
-        }
-    }
-
     /// Adds `value` seen `times` times. Returns true when the value was new to an exact store
     /// (so the caller can check its encoding once per distinct value).
     #[inline]
