@@ -95,6 +95,55 @@ pub fn classify_cell<'a>(raw: &'a [u8], ctx: &CellContext) -> CellValue<'a> {
     CellValue::Text(raw)
 }
 
+/// What a column has held so far, to try the likely reading of a cell first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KindHint {
+    Unknown,
+    Integer,
+    Float,
+    DateTime,
+}
+
+/// [`classify_cell`] with a fast path for the kind the column has held so far. Whenever the
+/// fast path answers, [`classify_cell`] would have given the same value (a whole number read as
+/// `Float` only happens in a column that already holds floats, so its kind is float either way).
+#[inline]
+pub fn classify_cell_hinted<'a>(raw: &'a [u8], ctx: &CellContext, hint: KindHint) -> CellValue<'a> {
+    let cell = raw.trim_ascii();
+    if let Some(&first) = cell.first()
+        && !ctx.is_missing_token(cell)
+    {
+        match hint {
+            KindHint::Float if ctx.decimal_separator == DecimalSeparator::Dot => {
+                let leading_zero = first == b'0' && cell.get(1).is_some_and(u8::is_ascii_digit);
+                if (first.is_ascii_digit() || matches!(first, b'-' | b'+' | b'.'))
+                    && !leading_zero
+                    && let Ok(value) = fast_float2::parse::<f64, _>(cell)
+                    && value.is_finite()
+                {
+                    return CellValue::Float(value);
+                }
+            }
+            KindHint::Integer => {
+                if !is_zero_padded(cell)
+                    && let Some(value) = parse_integer(cell)
+                {
+                    return CellValue::Integer(value);
+                }
+            }
+            KindHint::DateTime => {
+                if looks_like_date(cell)
+                    && let Some(micros) = plain_datetime(cell)
+                {
+                    return CellValue::DateTime(micros);
+                }
+            }
+            _ => {}
+        }
+    }
+    classify_cell(raw, ctx)
+}
+
 /// `[+-]?0[0-9]+`: an integer written with leading zeros.
 #[inline]
 fn is_zero_padded(cell: &[u8]) -> bool {
@@ -129,21 +178,15 @@ fn parse_integer(cell: &[u8]) -> Option<f64> {
 
 /// A finite decimal number, with `,` as the decimal mark when the dialect says so.
 fn parse_float(cell: &[u8], decimal: DecimalSeparator) -> Option<f64> {
-    // Only plain decimal syntax: `inf`, `nan` and hex floats are text here.
-    let valid = cell.iter().all(|&b| {
-        b.is_ascii_digit()
-            || matches!(b, b'+' | b'-' | b'e' | b'E')
-            || match decimal {
-                DecimalSeparator::Dot => b == b'.',
-                DecimalSeparator::Comma => b == b',',
-            }
-    });
-    if !valid {
-        return None;
-    }
+    // Callers checked the first byte (a digit, sign or dot), so `inf`, `nan` and friends never
+    // get here; fast-float accepts nothing but decimal syntax after that.
     let value: f64 = match decimal {
         DecimalSeparator::Dot => fast_float2::parse(cell).ok()?,
         DecimalSeparator::Comma => {
+            // A dot is not a decimal mark here: `12.5` is text in a decimal-comma file.
+            if cell.contains(&b'.') {
+                return None;
+            }
             let mut buffer = [0u8; 64];
             if cell.len() > buffer.len() {
                 return None;
@@ -277,6 +320,50 @@ mod tests {
         assert_eq!(classify_cell(b"0456", &dot), CellValue::Text(b"0456"));
         assert_eq!(classify_cell(b"0", &dot), CellValue::Integer(0.0));
         assert_eq!(classify_cell(b"0.5", &dot), CellValue::Float(0.5));
+    }
+
+    #[test]
+    fn hinted_reads_agree_with_plain_ones() {
+        let dot = ctx(DecimalSeparator::Dot);
+        let cells: [&[u8]; 22] = [
+            b"",
+            b" ",
+            b"NA",
+            b"-",
+            b"42",
+            b" 7 ",
+            b"-3",
+            b"+5",
+            b"0",
+            b"007",
+            b"12.5",
+            b"-0.5",
+            b".5",
+            b"1e3",
+            b"1e999",
+            b"-inf",
+            b"nan",
+            b"2024-03-01",
+            b"2024-03-01T01:02:03",
+            b"2024-02-30",
+            b"abc",
+            b"00.5",
+        ];
+        for cell in cells {
+            let plain = classify_cell(cell, &dot);
+            for hint in [KindHint::Unknown, KindHint::Integer, KindHint::DateTime] {
+                assert_eq!(
+                    classify_cell_hinted(cell, &dot, hint),
+                    plain,
+                    "{cell:?} {hint:?}"
+                );
+            }
+            let float = classify_cell_hinted(cell, &dot, KindHint::Float);
+            match (plain, float) {
+                (CellValue::Integer(a), CellValue::Float(b)) => assert_eq!(a, b),
+                (a, b) => assert_eq!(a, b, "{cell:?}"),
+            }
+        }
     }
 
     #[test]

@@ -9,7 +9,9 @@ mod reader;
 mod sniff;
 mod source;
 
-pub use cell::{CellContext, CellValue, classify_cell, format_timestamp_micros};
+pub use cell::{
+    CellContext, CellValue, KindHint, classify_cell, classify_cell_hinted, format_timestamp_micros,
+};
 pub use reader::{ReaderEvent, Record, RecordBatch, RecordReader};
 pub use sniff::{SniffResult, sniff};
 pub use source::{CsvSource, SourceEvent, TableHeader};

@@ -34,6 +34,12 @@ pub(crate) enum ColumnData {
 }
 
 impl ColumnAccumulator {
+    /// The reading to try first for this column's next cell.
+    #[inline]
+    pub fn hint(&self) -> crate::csv_input::KindHint {
+        self.seen.hint()
+    }
+
     /// Numbers only so far (or nothing yet).
     pub fn is_numeric(&self) -> bool {
         self.seen.is_numeric()

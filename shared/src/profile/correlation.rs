@@ -20,44 +20,34 @@ pub(crate) struct PairMoments {
 }
 
 impl PairMoments {
-    /// Two-pass moments of the aligned slices, skipping rows where either is NaN. Values are
-    /// shifted by the first pair first, so a column that is constant over these rows has exactly
-    /// zero spread (pandas gives NaN there, not rounding noise).
-    fn from_aligned(xs: &[f64], ys: &[f64]) -> PairMoments {
-        let Some((x0, y0)) = xs
-            .iter()
-            .zip(ys)
-            .find(|(x, y)| !x.is_nan() && !y.is_nan())
-            .map(|(&x, &y)| (x, y))
-        else {
-            return PairMoments::default();
-        };
-        let (mut n, mut sum_x, mut sum_y) = (0u64, 0.0, 0.0);
+    /// Moments of the aligned slices over the rows where neither is NaN, in one pass over
+    /// values shifted by `x0` and `y0` (the pair's first complete row). The shift keeps the sums
+    /// small, so little precision is lost, and makes a column that is constant over these rows
+    /// have exactly zero spread (pandas gives NaN there, not noise).
+    fn from_aligned(xs: &[f64], ys: &[f64], x0: f64, y0: f64) -> PairMoments {
+        let (mut n, mut sx, mut sy, mut sxx, mut syy, mut sxy) = (0u64, 0.0, 0.0, 0.0, 0.0, 0.0);
         for (&x, &y) in xs.iter().zip(ys) {
-            let both = !x.is_nan() && !y.is_nan();
+            let both = !(x.is_nan() || y.is_nan());
+            let dx = if both { x - x0 } else { 0.0 };
+            let dy = if both { y - y0 } else { 0.0 };
             n += u64::from(both);
-            if both {
-                sum_x += x - x0;
-                sum_y += y - y0;
-            }
+            sx += dx;
+            sy += dy;
+            sxx += dx * dx;
+            syy += dy * dy;
+            sxy += dx * dy;
         }
-        let (shift_x, shift_y) = (sum_x / n as f64, sum_y / n as f64);
-        let (mut m2_x, mut m2_y, mut c_xy) = (0.0, 0.0, 0.0);
-        for (&x, &y) in xs.iter().zip(ys) {
-            if !x.is_nan() && !y.is_nan() {
-                let (dx, dy) = (x - x0 - shift_x, y - y0 - shift_y);
-                m2_x += dx * dx;
-                m2_y += dy * dy;
-                c_xy += dx * dy;
-            }
+        if n == 0 {
+            return PairMoments::default();
         }
+        let count = n as f64;
         PairMoments {
             n,
-            mean_x: x0 + shift_x,
-            mean_y: y0 + shift_y,
-            m2_x,
-            m2_y,
-            c_xy,
+            mean_x: x0 + sx / count,
+            mean_y: y0 + sy / count,
+            m2_x: (sxx - sx * sx / count).max(0.0),
+            m2_y: (syy - sy * sy / count).max(0.0),
+            c_xy: sxy - sx * sy / count,
         }
     }
 
@@ -128,7 +118,16 @@ impl CorrelationAccumulator {
                 let Some(Some(ys)) = columns.get(j) else {
                     continue;
                 };
-                let batch = PairMoments::from_aligned(xs, ys);
+                // The shift: the pair's first complete row (a constant pair column gives 0s).
+                let Some((x0, y0)) = xs
+                    .iter()
+                    .zip(ys.iter())
+                    .find(|(x, y)| !x.is_nan() && !y.is_nan())
+                    .map(|(&x, &y)| (x, y))
+                else {
+                    continue;
+                };
+                let batch = PairMoments::from_aligned(xs, ys, x0, y0);
                 self.pairs.entry((i, j)).or_default().merge(&batch);
             }
         }

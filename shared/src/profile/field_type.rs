@@ -74,6 +74,17 @@ impl KindSet {
         families.iter().filter(|&&f| self.0 & f != 0).count() > 1
     }
 
+    /// The reading to try first for the next cell.
+    pub fn hint(self) -> crate::csv_input::KindHint {
+        use crate::csv_input::KindHint;
+        match self.0 {
+            Self::INTEGER => KindHint::Integer,
+            Self::FLOAT | Self::NUMERIC => KindHint::Float,
+            Self::DATETIME => KindHint::DateTime,
+            _ => KindHint::Unknown,
+        }
+    }
+
     pub fn only(self, kind: u8) -> bool {
         self.0 == kind
     }

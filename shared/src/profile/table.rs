@@ -4,8 +4,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::csv_input::{
-    CsvSource, RecordBatch, SourceEvent, TableHeader, TextEncoding, classify_cell, decode_text,
-    delimiter_name,
+    CsvSource, RecordBatch, SourceEvent, TableHeader, TextEncoding, classify_cell_hinted,
+    decode_text, delimiter_name,
 };
 
 use super::column_stats::{ColumnAccumulator, ColumnData};
@@ -91,7 +91,8 @@ impl TableAccumulator {
             }
             for (c, field) in record.fields().take(width).enumerate() {
                 let column = &mut self.columns[c];
-                if let Some(x) = column.add(classify_cell(field, cells), limit)
+                let value = classify_cell_hinted(field, cells, column.hint());
+                if let Some(x) = column.add(value, limit)
                     && let Some(slot) = self.scratch[c].get_mut(r)
                 {
                     *slot = x;
