@@ -132,7 +132,7 @@ pub fn read_table(
                                 table.add_batch(&batch);
                                 let _ = recycle.send(batch);
                             }
-                            table.presort();
+                            table.mark_sorted_columns();
                             table
                         }));
                     }

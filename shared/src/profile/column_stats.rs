@@ -139,6 +139,12 @@ impl ColumnAccumulator {
         self.texts.reached_limit();
     }
 
+    /// See `NumberStore::mark_sorted`.
+    pub fn mark_sorted(&mut self) {
+        self.numbers.mark_sorted();
+        self.datetimes.mark_sorted();
+    }
+
     /// Sorts kept values ahead of merging (see `NumberStore::presort`).
     pub fn presort(&mut self) {
         self.numbers.presort();

@@ -227,6 +227,15 @@ impl NumberStore {
         }
     }
 
+    /// Records whether the kept values happen to be in order already (no sorting).
+    pub fn mark_sorted(&mut self) {
+        if let NumberStore::Exact { values, sorted } = self
+            && !*sorted
+        {
+            *sorted = values.is_sorted_by(|a, b| a.total_cmp(b).is_le());
+        }
+    }
+
     /// The table went past the exact limit: a column keeping every value switches to sketches
     /// (a counted column stays counted: its memory is already bounded).
     pub fn reached_limit(&mut self) {
