@@ -98,7 +98,7 @@ fn engine(c: &mut Criterion) {
     let b: Vec<f64> = (0..9_999).map(|i| 0.3 + i as f64 / 9_999.0).collect();
     let mut group = c.benchmark_group("ks");
     group.sample_size(20);
-    group.bench_function("statistic_only_10000x9999 (baseline)", |bench| {
+    group.bench_function("asymptotic_p_only (baseline)", |bench| {
         bench.iter(|| shared::drift::ks::ks_2samp_asymptotic_p(0.3, 10_000, 9_999))
     });
     group.bench_function("exact_10000x9999", |bench| {

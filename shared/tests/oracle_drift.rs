@@ -7,23 +7,21 @@
 //! engine's must be below 1e-100); counts, kinds, tests, methods, degrees of freedom, verdicts
 //! and column lists exactly. Every mismatch of a dataset is collected and reported together.
 
-use std::fmt::Debug;
+mod common;
+
 use std::path::PathBuf;
 
+use common::{Check, Tolerance, fixture_dir, json_str, load_expected, strings};
 use serde_json::Value;
 use shared::drift::{DriftOptions, DriftReport, compare};
 use shared::profile::{ProfileOptions, Profiler, TableSummary};
 
-const REL: f64 = 1e-9;
-const ABS_FLOOR: f64 = 1e-12;
+const TOLERANCE: Tolerance = Tolerance {
+    rel: 1e-9,
+    abs_floor: 1e-12,
+};
 const P_REL: f64 = 1e-6;
 const P_UNDERFLOW: f64 = 1e-100;
-
-fn fixture_dir(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/oracle")
-        .join(name)
-}
 
 fn summary(path: &PathBuf) -> TableSummary {
     let bytes = std::fs::read(path)
@@ -33,81 +31,17 @@ fn summary(path: &PathBuf) -> TableSummary {
     profiler.finish()
 }
 
-struct Check {
-    dataset: String,
-    failures: Vec<String>,
-}
-
-impl Check {
-    fn eq<T: PartialEq + Debug>(&mut self, what: &str, actual: T, expected: T) {
-        if actual != expected {
-            self.failures
-                .push(format!("{what}: engine {actual:?}, oracle {expected:?}"));
-        }
-    }
-
-    fn close_with(&mut self, what: &str, actual: f64, expected: f64, rel: f64, floor: f64) {
-        let diff = (actual - expected).abs();
-        if !(diff <= rel * actual.abs().max(expected.abs()) || diff <= floor) {
-            self.failures.push(format!(
-                "{what}: engine {actual:?}, oracle {expected:?} (relative error {:.3e})",
-                diff / expected.abs().max(f64::MIN_POSITIVE)
+/// Within `P_REL` relative; where scipy's p-value underflows to 0, below `P_UNDERFLOW`.
+fn p_value(check: &mut Check, what: &str, actual: f64, expected: f64) {
+    if expected == 0.0 {
+        if actual.is_nan() || actual >= P_UNDERFLOW {
+            check.fail(format!(
+                "{what}: engine {actual:?}, oracle 0 (underflow; expected < {P_UNDERFLOW:e})"
             ));
         }
+    } else {
+        check.close_with(what, actual, expected, P_REL, 1e-300);
     }
-
-    fn close(&mut self, what: &str, actual: f64, expected: f64) {
-        self.close_with(what, actual, expected, REL, ABS_FLOOR);
-    }
-
-    fn p_value(&mut self, what: &str, actual: f64, expected: f64) {
-        if expected == 0.0 {
-            if actual.is_nan() || actual >= P_UNDERFLOW {
-                self.failures.push(format!(
-                    "{what}: engine {actual:?}, oracle 0 (underflow; expected < {P_UNDERFLOW:e})"
-                ));
-            }
-        } else {
-            self.close_with(what, actual, expected, P_REL, 1e-300);
-        }
-    }
-
-    fn opt_close(&mut self, what: &str, actual: Option<f64>, expected: &Value) {
-        match (actual, expected.as_f64()) {
-            (Some(a), Some(e)) => self.close(what, a, e),
-            (None, None) => {}
-            (a, _) => self
-                .failures
-                .push(format!("{what}: engine {a:?}, oracle {expected}")),
-        }
-    }
-
-    fn finish(self) {
-        if !self.failures.is_empty() {
-            panic!(
-                "{}: {} mismatch(es) between the engine and the oracle:\n  - {}",
-                self.dataset,
-                self.failures.len(),
-                self.failures.join("\n  - ")
-            );
-        }
-    }
-}
-
-fn json_str<T: serde::Serialize>(value: &T) -> String {
-    match serde_json::to_value(value).expect("serializable") {
-        Value::String(s) => s,
-        Value::Null => "null".to_string(),
-        other => other.to_string(),
-    }
-}
-
-fn strings(v: &Value) -> Vec<String> {
-    v.as_array()
-        .expect("array")
-        .iter()
-        .map(|s| s.as_str().expect("string").to_string())
-        .collect()
 }
 
 fn check_report(check: &mut Check, report: &DriftReport, expected: &Value) {
@@ -149,7 +83,12 @@ fn check_report(check: &mut Check, report: &DriftReport, expected: &Value) {
             a.statistic,
             e["statistic"].as_f64().expect("statistic"),
         );
-        check.p_value(&at("p_value"), a.p_value, e["p_value"].as_f64().expect("p"));
+        p_value(
+            check,
+            &at("p_value"),
+            a.p_value,
+            e["p_value"].as_f64().expect("p"),
+        );
         check.eq(
             &at("drifted"),
             a.drifted,
@@ -205,16 +144,11 @@ fn check_report(check: &mut Check, report: &DriftReport, expected: &Value) {
 
 fn check_pair(name: &str) {
     let dir = fixture_dir(name);
-    let text = std::fs::read_to_string(dir.join("expected.json"))
-        .unwrap_or_else(|e| panic!("{name}/expected.json: {e} (run make_fixtures.py)"));
-    let expected: Value = serde_json::from_str(&text).expect("expected.json is JSON");
+    let expected = load_expected(name);
     let reference = summary(&dir.join("reference.csv"));
     let current = summary(&dir.join("current.csv"));
     let report = compare(&reference, &current, &DriftOptions::default());
-    let mut check = Check {
-        dataset: name.to_string(),
-        failures: Vec::new(),
-    };
+    let mut check = Check::new(name, TOLERANCE);
     check_report(&mut check, &report, &expected);
     check.finish();
 }

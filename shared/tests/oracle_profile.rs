@@ -6,27 +6,16 @@
 //! values that are 0 up to rounding, e.g. the std of a constant column or a correlation near
 //! 0). Every mismatch of a dataset is collected and reported together.
 
-use std::fmt::Debug;
-use std::path::PathBuf;
+mod common;
 
+use common::{Check, Tolerance, fixture_dir, json_str, load_expected, u64_of};
 use serde_json::Value;
 use shared::profile::{ColumnProfile, Profile, ProfileOptions, Profiler};
 
-const REL: f64 = 1e-9;
-const ABS_FLOOR: f64 = 1e-12;
-
-fn fixture_dir(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/oracle")
-        .join(name)
-}
-
-fn load_expected(name: &str) -> Value {
-    let path = fixture_dir(name).join("expected.json");
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("{}: {e} (run make_fixtures.py)", path.display()));
-    serde_json::from_str(&text).expect("expected.json is JSON")
-}
+const TOLERANCE: Tolerance = Tolerance {
+    rel: 1e-9,
+    abs_floor: 1e-12,
+};
 
 fn profile_bytes(bytes: &[u8], chunk: usize) -> Profile {
     let mut profiler = Profiler::new(ProfileOptions::default());
@@ -34,71 +23,6 @@ fn profile_bytes(bytes: &[u8], chunk: usize) -> Profile {
         profiler.push(piece);
     }
     profiler.finish().into_profile()
-}
-
-/// Collects every mismatch so one run reports all of them.
-struct Check {
-    dataset: String,
-    failures: Vec<String>,
-}
-
-impl Check {
-    fn new(dataset: &str) -> Self {
-        Self {
-            dataset: dataset.to_string(),
-            failures: Vec::new(),
-        }
-    }
-
-    fn eq<T: PartialEq + Debug>(&mut self, what: &str, actual: T, expected: T) {
-        if actual != expected {
-            self.failures
-                .push(format!("{what}: engine {actual:?}, oracle {expected:?}"));
-        }
-    }
-
-    fn close(&mut self, what: &str, actual: f64, expected: f64) {
-        let diff = (actual - expected).abs();
-        let ok = diff <= REL * actual.abs().max(expected.abs()) || diff <= ABS_FLOOR;
-        if !ok {
-            self.failures.push(format!(
-                "{what}: engine {actual:?}, oracle {expected:?} (relative error {:.3e})",
-                diff / expected.abs().max(f64::MIN_POSITIVE)
-            ));
-        }
-    }
-
-    fn opt_close(&mut self, what: &str, actual: Option<f64>, expected: &Value) {
-        match (actual, expected.as_f64()) {
-            (Some(a), Some(e)) => self.close(what, a, e),
-            (None, None) => {}
-            (a, _) => self
-                .failures
-                .push(format!("{what}: engine {a:?}, oracle {expected}")),
-        }
-    }
-
-    fn finish(self) {
-        if !self.failures.is_empty() {
-            panic!(
-                "{}: {} mismatch(es) between the engine and the oracle:\n  - {}",
-                self.dataset,
-                self.failures.len(),
-                self.failures.join("\n  - ")
-            );
-        }
-    }
-}
-
-fn json_str<T: serde::Serialize>(value: &T) -> String {
-    match serde_json::to_value(value).expect("serializable") {
-        Value::String(s) => s,
-        other => other.to_string(),
-    }
-}
-
-fn u64_of(v: &Value) -> u64 {
-    v.as_u64().unwrap_or_else(|| panic!("not a count: {v}"))
 }
 
 fn check_column(check: &mut Check, actual: &ColumnProfile, expected: &Value) {
@@ -203,7 +127,7 @@ fn check_column(check: &mut Check, actual: &ColumnProfile, expected: &Value) {
         }
     }
     if !same {
-        check.failures.push(format!(
+        check.fail(format!(
             "{}: engine {actual_top:?}, oracle {expected_top:?}",
             at("top values")
         ));
@@ -235,7 +159,7 @@ fn check_dataset(name: &str) {
     let expected = load_expected(name);
     let bytes = std::fs::read(fixture_dir(name).join("data.csv")).expect("data.csv");
     let profile = profile_bytes(&bytes, bytes.len());
-    let mut check = Check::new(name);
+    let mut check = Check::new(name, TOLERANCE);
 
     // Chunking never changes the profile (a quick check here; see properties.rs).
     let chunked = profile_bytes(&bytes, 997);
@@ -395,7 +319,7 @@ fn pairwise_constant_columns_have_null_correlation() {
         ),
         (&long, [[None, None], [None, Some(1.0)]]),
     ];
-    let mut check = Check::new("pairwise constant columns");
+    let mut check = Check::new("pairwise constant columns", TOLERANCE);
     for (csv, expected) in cases {
         let shown: String = csv.chars().take(40).collect();
         let profile = profile_bytes(csv.as_bytes(), csv.len());

@@ -6,27 +6,25 @@
 //! supports and the confusion matrix exactly. Every mismatch of a case is collected and
 //! reported together.
 
-use std::fmt::Debug;
-use std::path::PathBuf;
+mod common;
 
+use common::{Check, Tolerance, fixture_dir, load_expected};
 use serde_json::Value;
 use shared::quality::{
     DEFAULT_MAX_RELATIVE_DROP, QualityError, QualityEvaluator, QualityOptions, QualityReport,
 };
 
-const REL: f64 = 1e-9;
-const ABS_FLOOR: f64 = 1e-12;
-
-fn fixture_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/oracle/quality")
-}
+const TOLERANCE: Tolerance = Tolerance {
+    rel: 1e-9,
+    abs_floor: 1e-12,
+};
+const ORACLE: &str = "scikit-learn";
 
 fn expected_cases() -> Vec<Value> {
-    let path = fixture_dir().join("expected.json");
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("{}: {e} (run make_fixtures.py)", path.display()));
-    let value: Value = serde_json::from_str(&text).expect("expected.json is JSON");
-    value["cases"].as_array().expect("cases").clone()
+    load_expected("quality")["cases"]
+        .as_array()
+        .expect("cases")
+        .clone()
 }
 
 fn case(name: &str) -> Value {
@@ -48,63 +46,13 @@ fn evaluate_bytes(
 
 fn evaluate(case: &Value) -> QualityReport {
     let file = case["file"].as_str().expect("file");
-    let bytes = std::fs::read(fixture_dir().join(file)).expect("quality csv");
+    let bytes = std::fs::read(fixture_dir("quality").join(file)).expect("quality csv");
     evaluate_bytes(
         &bytes,
         case["label"].as_str().expect("label"),
         case["prediction"].as_str().expect("prediction"),
     )
     .unwrap_or_else(|e| panic!("{file}: {e}"))
-}
-
-struct Check {
-    case: String,
-    failures: Vec<String>,
-}
-
-impl Check {
-    fn new(case: &str) -> Self {
-        Self {
-            case: case.to_string(),
-            failures: Vec::new(),
-        }
-    }
-
-    fn eq<T: PartialEq + Debug>(&mut self, what: &str, actual: T, expected: T) {
-        if actual != expected {
-            self.failures
-                .push(format!("{what}: engine {actual:?}, oracle {expected:?}"));
-        }
-    }
-
-    fn close(&mut self, what: &str, actual: f64, expected: f64) {
-        let diff = (actual - expected).abs();
-        if !(diff <= REL * actual.abs().max(expected.abs()) || diff <= ABS_FLOOR) {
-            self.failures
-                .push(format!("{what}: engine {actual:?}, oracle {expected:?}"));
-        }
-    }
-
-    fn opt_close(&mut self, what: &str, actual: Option<f64>, expected: &Value) {
-        match (actual, expected.as_f64()) {
-            (Some(a), Some(e)) => self.close(what, a, e),
-            (None, None) => {}
-            (a, _) => self
-                .failures
-                .push(format!("{what}: engine {a:?}, oracle {expected}")),
-        }
-    }
-
-    fn finish(self) {
-        if !self.failures.is_empty() {
-            panic!(
-                "{}: {} mismatch(es) between the engine and scikit-learn:\n  - {}",
-                self.case,
-                self.failures.len(),
-                self.failures.join("\n  - ")
-            );
-        }
-    }
 }
 
 fn check_report(check: &mut Check, report: &QualityReport, e: &Value) {
@@ -195,7 +143,7 @@ fn check_report(check: &mut Check, report: &QualityReport, e: &Value) {
 fn check_case(name: &str) {
     let expected = case(name);
     let report = evaluate(&expected);
-    let mut check = Check::new(name);
+    let mut check = Check::new(name, TOLERANCE).against(ORACLE);
     check.eq(
         "label",
         report.label.as_str(),
@@ -244,7 +192,7 @@ fn a_baseline_more_than_ten_percent_better_is_flagged() {
     let mut report = evaluate(&current);
     report.compare_with(baseline.figures(), DEFAULT_MAX_RELATIVE_DROP);
     let comparison = report.baseline.expect("baseline comparison");
-    let mut check = Check::new("multiclass vs multiclass_baseline");
+    let mut check = Check::new("multiclass vs multiclass_baseline", TOLERANCE).against(ORACLE);
     check.opt_close(
         "baseline accuracy",
         comparison.accuracy,
