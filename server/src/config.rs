@@ -230,7 +230,7 @@ impl Config {
             ));
         }
         let otlp = self.otlp_endpoint.trim();
-        if !otlp.is_empty() && !(otlp.starts_with("http://") || otlp.starts_with("https://")) {
+        if !(otlp.is_empty() || otlp.starts_with("http://") || otlp.starts_with("https://")) {
             return Err((
                 "otlp_endpoint".to_string(),
                 "must be an http:// or https:// URL (OTLP over HTTP)".to_string(),
