@@ -1,6 +1,7 @@
 //! The command line: one file per subcommand; errors printed once, exit code decided here
 //! (0 success, 1 a gate tripped such as `--fail-on-drift`, 2 bad input).
 
+mod config;
 mod drift;
 mod input;
 mod output;
@@ -36,6 +37,8 @@ enum Command {
     Quality(quality::QualityArgs),
     /// Serve the browser app and the API.
     Serve(serve::ServeArgs),
+    /// Check or show the server configuration.
+    Config(config::ConfigArgs),
 }
 
 /// How to read the CSV files; everything is detected when not given.
@@ -161,6 +164,7 @@ pub fn main() -> ExitCode {
         Command::Drift(args) => drift::run(args),
         Command::Quality(args) => quality::run(args),
         Command::Serve(args) => serve::run(args),
+        Command::Config(args) => config::run(args),
     };
     match result {
         Ok(Outcome::Success) => ExitCode::SUCCESS,

@@ -1,5 +1,6 @@
 //! The `csv-analyzer` binary run as users run it: arguments, files, pipes, exit codes.
 
+mod config;
 mod drift;
 mod errors;
 mod profile;
