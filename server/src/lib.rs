@@ -3,23 +3,32 @@
 //! - [`cli`]: the subcommands (`profile`, `drift`, `quality`, `serve`, `config`).
 //! - [`config`]: one typed configuration (file, environment, flags).
 //! - [`app`]: the HTTP router, built the same way by `serve` and by the tests.
+//! - [`startup`]: connect, migrate, bind, background tasks, graceful shutdown.
 //! - [`storage`]: SQLite (default) or PostgreSQL behind one repository layer.
 //! - [`telemetry`]: logs, traces and the Prometheus metrics registry.
-//! - [`http`]: middleware (security headers, limits).
+//! - [`http`]: middleware (security headers, limits) and the JSON error format.
 //! - [`tasks`]: background loops (metric sampling, retention).
 
 pub mod cli;
 pub mod config;
 pub mod http;
 pub mod routes;
+pub mod startup;
 pub mod storage;
 pub mod tasks;
 pub mod telemetry;
 
-use std::path::PathBuf;
+use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
+use axum::extract::FromRef;
+
+use config::Config;
+use http::{Hsts, Limits, SecurityHeaders};
+use storage::Store;
+use telemetry::metrics::Metrics;
 
 /// What every request handler can reach.
 #[derive(Debug, Clone)]
@@ -29,18 +38,66 @@ pub struct AppState {
 
 #[derive(Debug)]
 struct StateInner {
-    dist_dir: PathBuf,
+    config: Config,
+    store: Store,
+    metrics: Arc<Metrics>,
+    limits: Limits,
+    security: SecurityHeaders,
 }
 
 impl AppState {
-    pub fn new(dist_dir: PathBuf) -> Self {
-        Self {
-            inner: Arc::new(StateInner { dist_dir }),
-        }
+    /// The state of a server: the CSP is computed here from `dist_dir/index.html`.
+    pub fn new(config: Config, store: Store, metrics: Arc<Metrics>) -> std::io::Result<Self> {
+        let security = SecurityHeaders::from_dist_dir(&config.dist_dir, Hsts::IfForwardedHttps)?;
+        let limits = Limits::new(
+            config.limits.concurrency,
+            Duration::from_secs(config.limits.request_timeout_seconds),
+            config.limits.body_limit_bytes,
+        );
+        Ok(Self {
+            inner: Arc::new(StateInner {
+                config,
+                store,
+                metrics,
+                limits,
+                security,
+            }),
+        })
     }
 
-    pub fn dist_dir(&self) -> &std::path::Path {
-        &self.inner.dist_dir
+    /// Defaults with `dist_dir`, an in-memory SQLite database, fresh metrics: for tests and
+    /// tools that need a working app without a data directory.
+    pub async fn in_memory(dist_dir: impl AsRef<Path>) -> Result<Self, startup::StartupError> {
+        let config = Config {
+            dist_dir: dist_dir.as_ref().to_path_buf(),
+            ..Config::default()
+        };
+        let store = Store::connect("sqlite::memory:").await?;
+        store.migrate().await?;
+        let metrics = Arc::new(Metrics::new(config.limits.concurrency));
+        Ok(Self::new(config, store, metrics)?)
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.inner.store
+    }
+
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        &self.inner.metrics
+    }
+
+    pub fn dist_dir(&self) -> &Path {
+        &self.inner.config.dist_dir
+    }
+}
+
+impl FromRef<AppState> for Arc<Metrics> {
+    fn from_ref(state: &AppState) -> Self {
+        Arc::clone(&state.inner.metrics)
     }
 }
 

@@ -1,18 +1,44 @@
-//! HTTP routes, one file per resource.
+//! HTTP routes, one file per resource, and the order of the layers around them.
 
 mod health;
+pub mod openapi;
 mod static_files;
 
 use axum::Router;
 use axum::routing::get;
+use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 
 use crate::AppState;
+use crate::telemetry::metrics::{self, mark_static, metrics_handler};
+use crate::telemetry::request::request_context;
 
+/// Layers, from the outside in: security headers (on every answer) → request context (request
+/// id, trace, one log line) → metrics (counts everything, 503s included) → panic → 500 JSON →
+/// limits (503 / 413) → compression → the routes. The probes and `/metrics` are outside the
+/// limits, so they answer under overload.
 pub fn router(state: AppState) -> Router {
-    Router::new()
-        .route("/healthz", get(health::healthz))
-        .fallback_service(static_files::service(state.dist_dir()))
+    let inner = &state.inner;
+    let app_routes = Router::new()
+        .merge(openapi::router())
+        .merge(crate::http::api_fallback())
+        .fallback_service(
+            static_files::service(state.dist_dir())
+                .layer(axum::middleware::map_response(mark_static)),
+        )
         .layer(CompressionLayer::new())
+        .layer(inner.limits.clone())
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/metrics", get(metrics_handler))
+        .layer(CatchPanicLayer::custom(crate::http::error::panic_response));
+    let measured = if inner.config.metrics.enabled {
+        app_routes.layer(metrics::layer(inner.metrics.clone()))
+    } else {
+        app_routes
+    };
+    measured
+        .layer(axum::middleware::from_fn(request_context))
+        .layer(inner.security.clone())
         .with_state(state)
 }

@@ -1,1 +1,5 @@
-//! (being written)
+//! Background loops. Each is `run(…, shutdown)` looping over a `step(…, now)` that tests call
+//! directly with a controlled clock.
+
+pub mod retention;
+pub mod sampler;

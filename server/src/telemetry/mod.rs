@@ -2,4 +2,6 @@
 //! and process figures (`system`). Metric names and labels are defined in `metrics` only.
 
 pub mod logging;
+pub mod metrics;
 pub mod request;
+pub mod system;

@@ -1,5 +1,9 @@
-//! The HTTP server over a real socket on port 0: the built app, SPA fallback, health, caching.
+//! The HTTP server over a real socket on port 0: the built app, SPA fallback, health, caching;
+//! and the whole server (`startup::run`) against SQLite and PostgreSQL.
 
+#[path = "../support/postgres.rs"]
+mod postgres;
+mod running;
 mod static_app;
 
 use std::net::SocketAddr;
@@ -13,7 +17,10 @@ pub async fn spawn_server(dist: &Path) -> String {
         .await
         .expect("a free port");
     let addr: SocketAddr = listener.local_addr().expect("bound address");
-    let router = app(AppState::new(dist.to_path_buf()));
+    let state = AppState::in_memory(dist)
+        .await
+        .expect("an in-memory app state");
+    let router = app(state);
     tokio::spawn(async move {
         let _ = axum::serve(listener, router).await;
     });

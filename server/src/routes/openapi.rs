@@ -1,0 +1,142 @@
+//! `GET /api/openapi.json`: the OpenAPI 3.1 description of the HTTP API, generated from the code
+//! (each handler's `#[utoipa::path]` and its response types' `ToSchema`), so it cannot drift.
+//!
+//! Adding an operation: annotate the handler with `#[utoipa::path(...)]` and add it to
+//! `paths(...)` below — one line. Its schemas are collected from the annotation; the 413 and 503
+//! answers that the [`crate::http::limits`] layer may give on any route are added to every
+//! operation by [`LimitResponses`].
+
+use std::sync::LazyLock;
+
+use axum::Router;
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use utoipa::openapi::content::ContentBuilder;
+use utoipa::openapi::header::HeaderBuilder;
+use utoipa::openapi::path::{Operation, PathItem};
+use utoipa::openapi::response::{Response, ResponseBuilder};
+use utoipa::openapi::schema::{ObjectBuilder, Ref, Type};
+use utoipa::openapi::{OpenApi as Document, RefOr};
+use utoipa::{Modify, OpenApi};
+
+use crate::http::{ErrorBody, ErrorCode};
+
+/// The document's path.
+pub const PATH: &str = "/api/openapi.json";
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "CSV Analyzer",
+        description = "The CSV Analyzer server's HTTP API. Errors share one body: \
+                       `{\"error\": \"<code>\", \"detail\": \"<text>\" | null}`."
+    ),
+    paths(
+        super::health::healthz,
+        super::health::readyz,
+        super::health::metrics_doc,
+        openapi_json,
+    ),
+    components(schemas(ErrorBody, ErrorCode)),
+    tags(
+        (name = "probes", description = "Liveness, readiness and metrics"),
+        (name = "meta", description = "This description"),
+    ),
+    modifiers(&LimitResponses)
+)]
+pub struct ApiDoc;
+
+/// The OpenAPI document.
+pub fn document() -> Document {
+    ApiDoc::openapi()
+}
+
+/// The route serving the document at [`PATH`]; merge it into the app's router.
+pub fn router<S>() -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+{
+    Router::new().route(PATH, get(openapi_json))
+}
+
+static DOCUMENT_JSON: LazyLock<String> = LazyLock::new(|| {
+    // Serialising plain data structures with string keys cannot fail.
+    document()
+        .to_pretty_json()
+        .expect("the OpenAPI document serialises")
+});
+
+/// The OpenAPI 3.1 document of this API.
+#[utoipa::path(
+    get,
+    path = "/api/openapi.json",
+    tag = "meta",
+    responses(
+        (status = 200, description = "The OpenAPI 3.1 document", content_type = "application/json", body = Object)
+    )
+)]
+pub async fn openapi_json() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        DOCUMENT_JSON.as_str(),
+    )
+}
+
+/// Adds the answers of the limits layer (413 body too large, 503 overloaded or timed out) to
+/// every operation that does not document them itself.
+pub struct LimitResponses;
+
+impl Modify for LimitResponses {
+    fn modify(&self, openapi: &mut Document) {
+        let error_json = || {
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("ErrorBody")))
+                .build()
+        };
+        let too_large: RefOr<Response> = ResponseBuilder::new()
+            .description("The request body is larger than the server's limit")
+            .content("application/json", error_json())
+            .build()
+            .into();
+        let unavailable: RefOr<Response> = ResponseBuilder::new()
+            .description("Overloaded, timed out or a dependency is down; retry later")
+            .content("application/json", error_json())
+            .header(
+                "Retry-After",
+                HeaderBuilder::new()
+                    .schema(Some(ObjectBuilder::new().schema_type(Type::Integer)))
+                    .description(Some("Seconds to wait before retrying"))
+                    .build(),
+            )
+            .build()
+            .into();
+        for item in openapi.paths.paths.values_mut() {
+            for operation in operations(item) {
+                let responses = &mut operation.responses.responses;
+                responses
+                    .entry("413".to_string())
+                    .or_insert_with(|| too_large.clone());
+                responses
+                    .entry("503".to_string())
+                    .or_insert_with(|| unavailable.clone());
+            }
+        }
+    }
+}
+
+fn operations(item: &mut PathItem) -> impl Iterator<Item = &mut Operation> {
+    [
+        &mut item.get,
+        &mut item.put,
+        &mut item.post,
+        &mut item.delete,
+        &mut item.options,
+        &mut item.head,
+        &mut item.patch,
+        &mut item.trace,
+        &mut item.query,
+    ]
+    .into_iter()
+    .filter_map(Option::as_mut)
+}

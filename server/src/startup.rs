@@ -1,0 +1,124 @@
+//! Start-up and shutdown of `serve`: data directory, database (connect, migrate), metrics,
+//! background tasks (sampler, retention), the listener, graceful shutdown on SIGTERM/Ctrl-C
+//! (in-flight requests drain, then tasks stop, then the database closes).
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::watch;
+
+use crate::config::{Config, ConfigError};
+use crate::storage::{StorageError, Store, redact_url};
+use crate::telemetry::metrics::Metrics;
+use crate::{AppState, app, tasks};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("database: {0}")]
+    Storage(#[from] StorageError),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    #[error("{0}")]
+    Other(String),
+}
+
+/// Runs the server until `shutdown` completes. `on_listening` gets the bound address (port 0
+/// becomes the real port) once the server accepts connections.
+pub async fn run(
+    config: Config,
+    on_listening: impl FnOnce(SocketAddr),
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), StartupError> {
+    let index = config.dist_dir.join("index.html");
+    if !index.is_file() {
+        return Err(StartupError::Other(format!(
+            "no built app at {}: run scripts/build-app.sh first, or set dist_dir",
+            index.display()
+        )));
+    }
+    std::fs::create_dir_all(&config.data_dir).map_err(|e| {
+        StartupError::Other(format!(
+            "cannot create the data directory {}: {e}",
+            config.data_dir.display()
+        ))
+    })?;
+    let url = config.effective_database_url();
+    let store = Store::connect(&url).await?;
+    store.migrate().await?;
+    tracing::info!(engine = store.engine(), url = %redact_url(&url), "database ready");
+
+    let listener = tokio::net::TcpListener::bind(config.addr)
+        .await
+        .map_err(|e| StartupError::Other(format!("cannot listen on {}: {e}", config.addr)))?;
+    let local = listener.local_addr()?;
+    let instance = format!(
+        "{}:{}",
+        sysinfo::System::host_name().unwrap_or_else(|_| "localhost".to_string()),
+        local.port()
+    );
+    let metrics = Arc::new(
+        Metrics::new(config.limits.concurrency)
+            .with_data_dir(&config.data_dir)
+            .with_instance(instance),
+    );
+    let state = AppState::new(config.clone(), store.clone(), metrics.clone())?;
+
+    // Background tasks stop when `stop` turns true.
+    let (stop, stopped) = watch::channel(false);
+    let until_stopped = |mut receiver: watch::Receiver<bool>| async move {
+        let _ = receiver.wait_for(|stop| *stop).await;
+    };
+    let sampler = tokio::spawn(tasks::sampler::run(
+        metrics,
+        store.clone(),
+        Duration::from_secs(config.metrics.sample_interval_seconds),
+        until_stopped(stopped.clone()),
+    ));
+    let retention = tokio::spawn(tasks::retention::run(
+        store.clone(),
+        Duration::from_secs(config.retention.interval_seconds),
+        config.retention.metric_samples_days,
+        config.retention.batch_size,
+        until_stopped(stopped.clone()),
+    ));
+
+    tracing::info!(addr = %local, dist = %config.dist_dir.display(), "listening");
+    on_listening(local);
+    let served = axum::serve(listener, app(state))
+        .with_graceful_shutdown(shutdown)
+        .await;
+    tracing::info!("draining done, stopping background tasks");
+    let _ = stop.send(true);
+    let _ = tokio::join!(sampler, retention);
+    store.close().await;
+    served.map_err(|e| StartupError::Other(format!("server error: {e}")))?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Completes on SIGTERM or Ctrl-C.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutdown signal received: draining in-flight requests");
+}

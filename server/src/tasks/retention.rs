@@ -1,0 +1,114 @@
+//! Retention: deletes stored data past its configured age, in bounded batches, so that a large
+//! clean-up never holds the database (SQLite's single writer) for long.
+//!
+//! Today it covers metric samples; later aggregates (RUM events, probe results, …) add their own
+//! deletes to [`step`].
+
+use std::future::Future;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use crate::storage::{StorageError, Store};
+
+const DAY_MS: i64 = 24 * 60 * 60 * 1000;
+
+/// The instant before which data older than `max_age_days` at `now_ms` is deleted.
+pub fn cutoff_ms(now_ms: i64, max_age_days: u64) -> i64 {
+    let age_ms = i64::try_from(max_age_days)
+        .unwrap_or(i64::MAX)
+        .saturating_mul(DAY_MS);
+    now_ms.saturating_sub(age_ms)
+}
+
+/// Deletes the metric samples older than `max_age_days` at `now_ms`, `batch` rows per
+/// statement, yielding to other tasks between statements, until none older is left. Returns
+/// how many rows it deleted.
+pub async fn step(
+    store: &Store,
+    now_ms: i64,
+    max_age_days: u64,
+    batch: u32,
+) -> Result<u64, StorageError> {
+    let cutoff = cutoff_ms(now_ms, max_age_days);
+    let samples = store.metric_samples();
+    let batch = batch.max(1);
+    let mut total = 0;
+    loop {
+        let deleted = samples.delete_older_than(cutoff, batch).await?;
+        total += deleted;
+        if deleted < u64::from(batch) {
+            return Ok(total);
+        }
+        tokio::task::yield_now().await;
+    }
+}
+
+/// Runs [`step`] now and then every `interval` until `shutdown` completes, logging what it
+/// deleted. An error is logged and retried at the next interval. Shutdown interrupts a running
+/// step between (or during) statements; each statement is atomic, so nothing is half-deleted.
+pub async fn run(
+    store: Store,
+    interval: Duration,
+    max_age_days: u64,
+    batch: u32,
+    shutdown: impl Future<Output = ()>,
+) {
+    let mut shutdown = std::pin::pin!(shutdown);
+    let mut ticks = tokio::time::interval(interval.max(Duration::from_millis(1)));
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    tracing::info!(
+        interval_seconds = interval.as_secs(),
+        max_age_days,
+        batch,
+        "retention task started"
+    );
+    loop {
+        tokio::select! {
+            () = &mut shutdown => break,
+            _ = ticks.tick() => {}
+        }
+        let started = tokio::time::Instant::now();
+        let result = tokio::select! {
+            () = &mut shutdown => break,
+            result = step(&store, unix_now_ms(), max_age_days, batch) => result,
+        };
+        let elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        match result {
+            Ok(0) => tracing::debug!(table = "metric_samples", "retention: nothing to delete"),
+            Ok(deleted) => tracing::info!(
+                table = "metric_samples",
+                deleted,
+                max_age_days,
+                elapsed_ms,
+                "retention deleted old rows"
+            ),
+            Err(error) => tracing::warn!(
+                table = "metric_samples",
+                error = %error,
+                "retention failed; retrying at the next interval"
+            ),
+        }
+    }
+    tracing::info!("retention task stopped");
+}
+
+/// The wall clock in unix milliseconds.
+fn unix_now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |elapsed| {
+            i64::try_from(elapsed.as_millis()).unwrap_or(i64::MAX)
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_cutoff_is_whole_days_before_now_and_saturates() {
+        assert_eq!(cutoff_ms(10 * DAY_MS, 3), 7 * DAY_MS);
+        assert_eq!(cutoff_ms(0, 0), 0);
+        assert_eq!(cutoff_ms(0, u64::MAX), -i64::MAX);
+        assert_eq!(cutoff_ms(i64::MIN, 1), i64::MIN);
+    }
+}

@@ -1,0 +1,896 @@
+//! Every metric the server exposes — name, labels, unit, help — is defined in this module, and
+//! only here. Units are part of the names (`_seconds`, `_bytes`, `_total`, `_ratio`); ratios are
+//! fractions in `[0, 1]` so the seed's thresholds (§2.2: 80 % CPU, 85 % memory, 90 % disk, 80 %
+//! saturation, 2 % errors) read directly.
+//!
+//! - [`Metrics`] holds the prometheus-client [`Registry`] and the figures behind it; share it as
+//!   an `Arc<Metrics>`.
+//! - [`layer`] is the HTTP middleware (golden signals per route template, method and status
+//!   class); [`metrics_handler`] answers `GET /metrics` in the Prometheus text format 0.0.4,
+//!   written by prometheus-client's encoder.
+//! - [`Metrics::samples`] gives the same figures as plain values for the sampler, which keeps
+//!   their history in the server's own store (`tasks::sampler`).
+//!
+//! # Wiring
+//!
+//! ```text
+//! let metrics = Arc::new(Metrics::new(config.limits.concurrency).with_data_dir(&config.data_dir));
+//! let router = Router::new()
+//!     .route("/metrics", get(metrics_handler))            // State<Arc<Metrics>>: FromRef
+//!     .fallback_service(static_app.layer(axum::middleware::map_response(mark_static)))
+//!     .layer(telemetry::metrics::layer(metrics.clone())); // after the routes and the fallback
+//! ```
+//!
+//! The layer must be added with `Router::layer` (not around the finished `Router` as a
+//! service): the router puts [`MatchedPath`] in the request before its layers run, and that
+//! template — never the raw path — is the `route` label, so the number of series stays bounded.
+//! A request that no route matched is labelled [`ROUTE_OTHER`], unless the service that
+//! answered it names itself with a [`RouteLabel`] in its response (the static app does, with
+//! [`mark_static`]). Add it after the concurrency-limit and timeout layers so the 503s they
+//! answer are counted too.
+//!
+//! Latency is the time until the response head is ready (body streaming is not included), the
+//! usual definition for the golden signals.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::Path;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use axum::extract::{MatchedPath, State};
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use futures_util::future::BoxFuture;
+use prometheus_client::collector::Collector;
+use prometheus_client::encoding::{DescriptorEncoder, EncodeMetric, NoLabelSet, prometheus_text};
+use prometheus_client::metrics::MetricType;
+use prometheus_client::metrics::counter::ConstCounter;
+use prometheus_client::metrics::gauge::ConstGauge;
+use prometheus_client::registry::Registry;
+use tower::{Layer, Service};
+
+use super::system::{SystemProbe, SystemSnapshot};
+
+// ---------------------------------------------------------------------------------------------
+// Names, labels and label values: the one place they are spelled.
+
+/// Counter `{route, method, status_class}`: HTTP requests answered.
+pub const HTTP_REQUESTS_TOTAL: &str = "http_requests_total";
+/// Histogram `{route, method, status_class}`: time to the response head, in seconds.
+pub const HTTP_REQUEST_DURATION_SECONDS: &str = "http_request_duration_seconds";
+/// The histogram's `_sum` series (as sampled into the store).
+pub const HTTP_REQUEST_DURATION_SECONDS_SUM: &str = "http_request_duration_seconds_sum";
+/// The histogram's `_count` series (as sampled into the store).
+pub const HTTP_REQUEST_DURATION_SECONDS_COUNT: &str = "http_request_duration_seconds_count";
+/// Counter `{route, method}`: requests answered with a 5xx status.
+pub const HTTP_REQUEST_ERRORS_TOTAL: &str = "http_request_errors_total";
+/// Gauge: requests being handled now.
+pub const HTTP_REQUESTS_IN_FLIGHT: &str = "http_requests_in_flight";
+/// Gauge: in-flight requests / the configured concurrency limit.
+pub const HTTP_SATURATION_RATIO: &str = "http_saturation_ratio";
+/// Counter: user + system CPU time of the server process, in seconds.
+pub const PROCESS_CPU_SECONDS_TOTAL: &str = "process_cpu_seconds_total";
+/// Gauge: resident set size of the server process.
+pub const PROCESS_RESIDENT_MEMORY_BYTES: &str = "process_resident_memory_bytes";
+/// Gauge: open file descriptors of the server process.
+pub const PROCESS_OPEN_FDS: &str = "process_open_fds";
+/// Gauge: Unix time the server process started, in seconds.
+pub const PROCESS_START_TIME_SECONDS: &str = "process_start_time_seconds";
+/// Gauge: busy share of the host's CPU time since the previous reading.
+pub const HOST_CPU_USAGE_RATIO: &str = "host_cpu_usage_ratio";
+/// Gauge: used share of the host's memory (`1 - available / total`).
+pub const HOST_MEMORY_USAGE_RATIO: &str = "host_memory_usage_ratio";
+/// Gauge: used share of the filesystem holding the data directory (`1 - available / total`).
+pub const DATA_DIR_DISK_USAGE_RATIO: &str = "data_dir_disk_usage_ratio";
+
+/// Label: the route template (`/items/{id}`), [`ROUTE_STATIC`] or [`ROUTE_OTHER`].
+pub const LABEL_ROUTE: &str = "route";
+/// Label: the request method; methods outside [`METHODS`] are [`METHOD_OTHER`].
+pub const LABEL_METHOD: &str = "method";
+/// Label: `1xx` … `5xx`.
+pub const LABEL_STATUS_CLASS: &str = "status_class";
+/// Label added to every stored sample (not to the exposition, where Prometheus adds its own)
+/// when several servers share one database, see [`Metrics::with_instance`].
+pub const LABEL_INSTANCE: &str = "instance";
+
+/// `route` of a request that no route matched and no service named.
+pub const ROUTE_OTHER: &str = "other";
+/// `route` of the static app (the router's fallback), see [`mark_static`].
+pub const ROUTE_STATIC: &str = "static";
+/// `method` of a request whose method is not one of [`METHODS`].
+pub const METHOD_OTHER: &str = "other";
+/// The `method` label values, [`METHOD_OTHER`] last.
+pub const METHODS: [&str; 10] = [
+    "GET",
+    "HEAD",
+    "POST",
+    "PUT",
+    "DELETE",
+    "PATCH",
+    "OPTIONS",
+    "CONNECT",
+    "TRACE",
+    METHOD_OTHER,
+];
+/// The `status_class` label values.
+pub const STATUS_CLASSES: [&str; 5] = ["1xx", "2xx", "3xx", "4xx", "5xx"];
+
+/// Upper bounds (`le`) of the latency histogram, in seconds. 0.2 and 0.5 are bounds, so the
+/// seed's 200 ms (prediction latency) and 500 ms (request latency) thresholds are resolved
+/// exactly; `+Inf` is implicit.
+pub const LATENCY_BUCKETS_SECONDS: [f64; 13] = [
+    0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 2.5, 5.0, 10.0,
+];
+
+/// Process and host figures are read from the OS at most this often; reads in between reuse
+/// the last snapshot.
+pub const SYSTEM_REFRESH_INTERVAL: Duration = Duration::from_secs(1);
+
+const HELP_REQUESTS: &str = "HTTP requests answered, by route template, method and status class.";
+const HELP_DURATION: &str = "Time from receiving an HTTP request to its response head, seconds.";
+const HELP_ERRORS: &str = "HTTP requests answered with a 5xx status, by route template and method.";
+const HELP_IN_FLIGHT: &str = "HTTP requests being handled now.";
+const HELP_SATURATION: &str =
+    "HTTP requests in flight divided by the configured concurrency limit.";
+const HELP_PROCESS_CPU: &str = "User and system CPU time consumed by the process, seconds.";
+const HELP_PROCESS_RSS: &str = "Resident memory size of the process, bytes.";
+const HELP_PROCESS_FDS: &str = "Open file descriptors of the process.";
+const HELP_PROCESS_START: &str = "Start time of the process since the Unix epoch, seconds.";
+const HELP_HOST_CPU: &str = "Busy share of the host CPU time since the previous reading (0 to 1).";
+const HELP_HOST_MEMORY: &str = "Used share of the host memory, 1 - available/total (0 to 1).";
+const HELP_DISK: &str =
+    "Used share of the filesystem holding the data directory, 1 - available/total (0 to 1).";
+
+// ---------------------------------------------------------------------------------------------
+// The registry and its figures.
+
+/// The server's metrics. `Send + Sync`; share one as `Arc<Metrics>` between the middleware,
+/// `/metrics` and the sampler.
+#[derive(Debug)]
+pub struct Metrics {
+    registry: Registry,
+    shared: Arc<Shared>,
+    instance: Option<String>,
+}
+
+/// What the registry's collectors and the middleware share.
+#[derive(Debug)]
+struct Shared {
+    http: HttpSeries,
+    in_flight: AtomicI64,
+    concurrency_limit: usize,
+    system: Mutex<SystemState>,
+}
+
+#[derive(Debug)]
+struct SystemState {
+    probe: SystemProbe,
+    last: Option<(Instant, SystemSnapshot)>,
+}
+
+/// One figure as a plain value: what the sampler stores. Counters are cumulative (as in the
+/// exposition); the histogram contributes its `_sum` and `_count` series.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sample {
+    pub name: &'static str,
+    pub labels: Vec<(&'static str, String)>,
+    pub value: f64,
+}
+
+impl Metrics {
+    /// Metrics for a server admitting at most `concurrency_limit` requests at once (the
+    /// denominator of [`HTTP_SATURATION_RATIO`]; 0 is read as 1). No disk figure until
+    /// [`with_data_dir`](Self::with_data_dir).
+    pub fn new(concurrency_limit: usize) -> Self {
+        let shared = Arc::new(Shared {
+            http: HttpSeries::default(),
+            in_flight: AtomicI64::new(0),
+            concurrency_limit: concurrency_limit.max(1),
+            system: Mutex::new(SystemState {
+                probe: SystemProbe::new(None),
+                last: None,
+            }),
+        });
+        let mut registry = Registry::default();
+        registry.register_collector(Box::new(HttpCollector(shared.clone())));
+        registry.register_collector(Box::new(SystemCollector(shared.clone())));
+        Self {
+            registry,
+            shared,
+            instance: None,
+        }
+    }
+
+    /// Reports [`DATA_DIR_DISK_USAGE_RATIO`] for the filesystem holding `data_dir` (which may
+    /// not exist yet).
+    pub fn with_data_dir(self, data_dir: impl AsRef<Path>) -> Self {
+        *self.shared.lock_system() = SystemState {
+            probe: SystemProbe::new(Some(data_dir.as_ref())),
+            last: None,
+        };
+        self
+    }
+
+    /// Labels every [`sample`](Self::samples) with [`LABEL_INSTANCE`]` = instance`. Needed when
+    /// several servers sample into one (PostgreSQL) database: without it their series would be
+    /// the same rows and overwrite each other.
+    pub fn with_instance(mut self, instance: impl Into<String>) -> Self {
+        self.instance = Some(instance.into());
+        self
+    }
+
+    /// The registry, for metrics that other modules define (before sharing the `Metrics`).
+    /// Their names belong in this module too.
+    pub fn registry_mut(&mut self) -> &mut Registry {
+        &mut self.registry
+    }
+
+    /// The concurrency limit saturation is measured against.
+    pub fn concurrency_limit(&self) -> usize {
+        self.shared.concurrency_limit
+    }
+
+    /// Requests being handled now.
+    pub fn in_flight(&self) -> i64 {
+        self.shared.in_flight.load(Ordering::Relaxed)
+    }
+
+    /// [`in_flight`](Self::in_flight) / [`concurrency_limit`](Self::concurrency_limit). Not
+    /// capped: above 1 means requests are handled outside the limit (a layer-order mistake).
+    pub fn saturation_ratio(&self) -> f64 {
+        self.shared.saturation_ratio()
+    }
+
+    /// Records one answered request. The middleware calls this; `route` must be a template or
+    /// one of the fixed route labels, never a raw path.
+    pub fn observe_request(
+        &self,
+        route: &str,
+        method: &Method,
+        status: StatusCode,
+        elapsed: Duration,
+    ) {
+        self.shared.http.observe(
+            route,
+            method_index(method),
+            status_class_index(status),
+            elapsed,
+        );
+    }
+
+    /// The process and host figures, read from the OS when the last reading is older than
+    /// [`SYSTEM_REFRESH_INTERVAL`].
+    pub fn system_snapshot(&self) -> SystemSnapshot {
+        self.shared.system_snapshot()
+    }
+
+    /// The exposition in the Prometheus text format 0.0.4 ([`CONTENT_TYPE`]), refreshing the
+    /// process and host figures first (at most once per [`SYSTEM_REFRESH_INTERVAL`]).
+    pub fn encode(&self) -> String {
+        let mut text = String::with_capacity(16 * 1024);
+        if let Err(error) = prometheus_text::encode(&mut text, &self.registry) {
+            tracing::error!(%error, "encoding the metrics failed");
+        }
+        text
+    }
+
+    /// Every figure of the exposition as plain values (histogram: `_sum` and `_count` only),
+    /// for the sampler; with [`LABEL_INSTANCE`] when [`with_instance`](Self::with_instance)
+    /// was set.
+    pub fn samples(&self) -> Vec<Sample> {
+        let mut samples = Vec::new();
+        let rows = self.shared.http.rows();
+        for row in &rows {
+            let labels = || {
+                vec![
+                    (LABEL_ROUTE, row.route.to_string()),
+                    (LABEL_METHOD, METHODS[row.method].to_string()),
+                    (LABEL_STATUS_CLASS, STATUS_CLASSES[row.class].to_string()),
+                ]
+            };
+            let count = row.count as f64;
+            samples.push(sample(HTTP_REQUESTS_TOTAL, labels(), count));
+            samples.push(sample(
+                HTTP_REQUEST_DURATION_SECONDS_SUM,
+                labels(),
+                row.sum_seconds,
+            ));
+            samples.push(sample(HTTP_REQUEST_DURATION_SECONDS_COUNT, labels(), count));
+        }
+        for ((route, method), errors) in error_counts(&rows) {
+            let labels = vec![
+                (LABEL_ROUTE, route.to_string()),
+                (LABEL_METHOD, METHODS[method].to_string()),
+            ];
+            samples.push(sample(HTTP_REQUEST_ERRORS_TOTAL, labels, errors as f64));
+        }
+        let in_flight = self.in_flight();
+        let saturation = saturation_ratio(in_flight, self.shared.concurrency_limit);
+        samples.push(sample(
+            HTTP_REQUESTS_IN_FLIGHT,
+            Vec::new(),
+            in_flight as f64,
+        ));
+        samples.push(sample(HTTP_SATURATION_RATIO, Vec::new(), saturation));
+        for (name, _, value) in system_figures(&self.system_snapshot()) {
+            samples.push(sample(name, Vec::new(), value));
+        }
+        if let Some(instance) = &self.instance {
+            for sample in &mut samples {
+                sample.labels.push((LABEL_INSTANCE, instance.clone()));
+            }
+        }
+        samples
+    }
+}
+
+fn sample(name: &'static str, labels: Vec<(&'static str, String)>, value: f64) -> Sample {
+    Sample {
+        name,
+        labels,
+        value,
+    }
+}
+
+/// The system figures as `(name, help, value)`, leaving out those the platform did not give.
+/// All are gauges but [`PROCESS_CPU_SECONDS_TOTAL`], a counter.
+fn system_figures(s: &SystemSnapshot) -> impl Iterator<Item = (&'static str, &'static str, f64)> {
+    let as_f64 = |v: Option<u64>| v.map(|v| v as f64);
+    [
+        (
+            PROCESS_CPU_SECONDS_TOTAL,
+            HELP_PROCESS_CPU,
+            s.process_cpu_seconds,
+        ),
+        (
+            PROCESS_RESIDENT_MEMORY_BYTES,
+            HELP_PROCESS_RSS,
+            as_f64(s.process_resident_memory_bytes),
+        ),
+        (
+            PROCESS_OPEN_FDS,
+            HELP_PROCESS_FDS,
+            as_f64(s.process_open_fds),
+        ),
+        (
+            PROCESS_START_TIME_SECONDS,
+            HELP_PROCESS_START,
+            s.process_start_time_seconds,
+        ),
+        (HOST_CPU_USAGE_RATIO, HELP_HOST_CPU, s.host_cpu_usage_ratio),
+        (
+            HOST_MEMORY_USAGE_RATIO,
+            HELP_HOST_MEMORY,
+            s.host_memory_usage_ratio,
+        ),
+        (
+            DATA_DIR_DISK_USAGE_RATIO,
+            HELP_DISK,
+            s.data_dir_disk_usage_ratio,
+        ),
+    ]
+    .into_iter()
+    .filter_map(|(name, help, value)| value.map(|v| (name, help, v)))
+}
+
+/// `in_flight / limit`, the limit being at least 1.
+pub fn saturation_ratio(in_flight: i64, concurrency_limit: usize) -> f64 {
+    in_flight.max(0) as f64 / concurrency_limit.max(1) as f64
+}
+
+impl Shared {
+    fn saturation_ratio(&self) -> f64 {
+        saturation_ratio(
+            self.in_flight.load(Ordering::Relaxed),
+            self.concurrency_limit,
+        )
+    }
+
+    fn lock_system(&self) -> std::sync::MutexGuard<'_, SystemState> {
+        // A panic while refreshing leaves nothing half-written worth refusing.
+        self.system.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn system_snapshot(&self) -> SystemSnapshot {
+        let mut state = self.lock_system();
+        match state.last {
+            Some((at, snapshot)) if at.elapsed() < SYSTEM_REFRESH_INTERVAL => snapshot,
+            _ => {
+                let snapshot = state.probe.refresh();
+                state.last = Some((Instant::now(), snapshot));
+                snapshot
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// HTTP series: one cell of atomics per (route, method, status class). A route's cells are
+// allocated on its first request; later requests only take a read lock and add atomically.
+
+const BUCKETS: usize = LATENCY_BUCKETS_SECONDS.len() + 1;
+const CLASS_5XX: usize = 4;
+
+#[derive(Debug, Default)]
+struct HttpSeries {
+    routes: RwLock<BTreeMap<Arc<str>, Box<RouteCells>>>,
+}
+
+#[derive(Debug)]
+struct RouteCells([[Cell; STATUS_CLASSES.len()]; METHODS.len()]);
+
+#[derive(Debug, Default)]
+struct Cell {
+    /// Non-cumulative: `buckets[i]` counts latencies in `(bound[i-1], bound[i]]`, the last one
+    /// those above every bound. Their total is the request count.
+    buckets: [AtomicU64; BUCKETS],
+    sum_nanos: AtomicU64,
+}
+
+/// One non-empty cell, read.
+struct Row {
+    route: Arc<str>,
+    method: usize,
+    class: usize,
+    count: u64,
+    sum_seconds: f64,
+    /// `(upper bound, non-cumulative count)`, as prometheus-client's encoder takes them.
+    buckets: [(f64, u64); BUCKETS],
+}
+
+impl HttpSeries {
+    fn observe(&self, route: &str, method: usize, class: usize, elapsed: Duration) {
+        let routes = self.routes.read().unwrap_or_else(PoisonError::into_inner);
+        if let Some(cells) = routes.get(route) {
+            cells.0[method][class].observe(elapsed);
+            return;
+        }
+        drop(routes);
+        let mut routes = self.routes.write().unwrap_or_else(PoisonError::into_inner);
+        routes
+            .entry(route.into())
+            .or_insert_with(|| {
+                Box::new(RouteCells(std::array::from_fn(|_| {
+                    std::array::from_fn(|_| Cell::default())
+                })))
+            })
+            .0[method][class]
+            .observe(elapsed);
+    }
+
+    /// Every cell that has seen a request, ordered by route, method, status class.
+    fn rows(&self) -> Vec<Row> {
+        let routes = self.routes.read().unwrap_or_else(PoisonError::into_inner);
+        let mut rows = Vec::new();
+        for (route, cells) in routes.iter() {
+            for (method, by_class) in cells.0.iter().enumerate() {
+                for (class, cell) in by_class.iter().enumerate() {
+                    if let Some(row) = cell.read(route, method, class) {
+                        rows.push(row);
+                    }
+                }
+            }
+        }
+        rows
+    }
+}
+
+impl Cell {
+    fn observe(&self, elapsed: Duration) {
+        let seconds = elapsed.as_secs_f64();
+        let bucket = LATENCY_BUCKETS_SECONDS.partition_point(|&bound| bound < seconds);
+        self.buckets[bucket].fetch_add(1, Ordering::Relaxed);
+        let nanos = u64::try_from(elapsed.as_nanos()).unwrap_or(u64::MAX);
+        self.sum_nanos.fetch_add(nanos, Ordering::Relaxed);
+    }
+
+    fn read(&self, route: &Arc<str>, method: usize, class: usize) -> Option<Row> {
+        let buckets: [(f64, u64); BUCKETS] = std::array::from_fn(|i| {
+            let bound = LATENCY_BUCKETS_SECONDS
+                .get(i)
+                .copied()
+                .unwrap_or(f64::INFINITY);
+            (bound, self.buckets[i].load(Ordering::Relaxed))
+        });
+        let count: u64 = buckets.iter().map(|&(_, n)| n).sum();
+        (count > 0).then(|| Row {
+            route: route.clone(),
+            method,
+            class,
+            count,
+            sum_seconds: self.sum_nanos.load(Ordering::Relaxed) as f64 / 1e9,
+            buckets,
+        })
+    }
+}
+
+fn method_index(method: &Method) -> usize {
+    match *method {
+        Method::GET => 0,
+        Method::HEAD => 1,
+        Method::POST => 2,
+        Method::PUT => 3,
+        Method::DELETE => 4,
+        Method::PATCH => 5,
+        Method::OPTIONS => 6,
+        Method::CONNECT => 7,
+        Method::TRACE => 8,
+        _ => 9,
+    }
+}
+
+/// 1xx → 0 … 5xx → 4 (non-standard codes above 599 count as server errors).
+fn status_class_index(status: StatusCode) -> usize {
+    usize::from(status.as_u16() / 100).clamp(1, 5) - 1
+}
+
+// ---------------------------------------------------------------------------------------------
+// Collectors: the registry asks them for their figures at each encoding.
+
+#[derive(Debug)]
+struct HttpCollector(Arc<Shared>);
+
+impl Collector for HttpCollector {
+    fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), fmt::Error> {
+        let rows = self.0.http.rows();
+        if !rows.is_empty() {
+            let mut family = encoder.encode_descriptor(
+                counter_base(HTTP_REQUESTS_TOTAL),
+                HELP_REQUESTS,
+                None,
+                MetricType::Counter,
+            )?;
+            for row in &rows {
+                let labels = row_labels(row);
+                ConstCounter::new(row.count).encode(family.encode_family(&labels)?)?;
+            }
+        }
+        if !rows.is_empty() {
+            let mut family = encoder.encode_descriptor(
+                HTTP_REQUEST_DURATION_SECONDS,
+                HELP_DURATION,
+                None,
+                MetricType::Histogram,
+            )?;
+            for row in &rows {
+                let labels = row_labels(row);
+                family
+                    .encode_family(&labels)?
+                    .encode_histogram::<NoLabelSet>(
+                        row.sum_seconds,
+                        row.count,
+                        &row.buckets,
+                        None,
+                    )?;
+            }
+        }
+        let errors = error_counts(&rows);
+        if !errors.is_empty() {
+            let mut family = encoder.encode_descriptor(
+                counter_base(HTTP_REQUEST_ERRORS_TOTAL),
+                HELP_ERRORS,
+                None,
+                MetricType::Counter,
+            )?;
+            for ((route, method), count) in errors {
+                let labels = [(LABEL_ROUTE, route), (LABEL_METHOD, METHODS[method])];
+                ConstCounter::new(count).encode(family.encode_family(&labels)?)?;
+            }
+        }
+        // One read for both, so they agree.
+        let in_flight = self.0.in_flight.load(Ordering::Relaxed);
+        let family = encoder.encode_descriptor(
+            HTTP_REQUESTS_IN_FLIGHT,
+            HELP_IN_FLIGHT,
+            None,
+            MetricType::Gauge,
+        )?;
+        ConstGauge::new(in_flight).encode(family)?;
+        let family = encoder.encode_descriptor(
+            HTTP_SATURATION_RATIO,
+            HELP_SATURATION,
+            None,
+            MetricType::Gauge,
+        )?;
+        ConstGauge::new(saturation_ratio(in_flight, self.0.concurrency_limit)).encode(family)?;
+        Ok(())
+    }
+}
+
+/// 5xx answers by (route, method), for every pair that has seen a request: 0 when none
+/// failed, so that a rate sees the first error.
+fn error_counts(rows: &[Row]) -> BTreeMap<(&str, usize), u64> {
+    let mut errors = BTreeMap::new();
+    for row in rows {
+        *errors.entry((&*row.route, row.method)).or_default() +=
+            if row.class == CLASS_5XX { row.count } else { 0 };
+    }
+    errors
+}
+
+fn row_labels(row: &Row) -> [(&'static str, &str); 3] {
+    [
+        (LABEL_ROUTE, &*row.route),
+        (LABEL_METHOD, METHODS[row.method]),
+        (LABEL_STATUS_CLASS, STATUS_CLASSES[row.class]),
+    ]
+}
+
+/// prometheus-client appends `_total` to counter names itself.
+fn counter_base(name: &'static str) -> &'static str {
+    name.strip_suffix("_total").unwrap_or(name)
+}
+
+#[derive(Debug)]
+struct SystemCollector(Arc<Shared>);
+
+impl Collector for SystemCollector {
+    fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), fmt::Error> {
+        let snapshot = self.0.system_snapshot();
+        for (name, help, value) in system_figures(&snapshot) {
+            if name == PROCESS_CPU_SECONDS_TOTAL {
+                let family = encoder.encode_descriptor(
+                    counter_base(name),
+                    help,
+                    None,
+                    MetricType::Counter,
+                )?;
+                ConstCounter::new(value).encode(family)?;
+            } else {
+                let family = encoder.encode_descriptor(name, help, None, MetricType::Gauge)?;
+                ConstGauge::new(value).encode(family)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// HTTP: the middleware and the `/metrics` handler.
+
+/// The `Content-Type` of [`metrics_handler`]'s answer (Prometheus text format 0.0.4).
+pub const CONTENT_TYPE: &str = prometheus_text::CONTENT_TYPE;
+
+/// Names the service that answered an unmatched request, as the `route` label. Insert it in
+/// the response's extensions (see [`mark_static`]). Static strings only, so the label set stays
+/// bounded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RouteLabel(pub &'static str);
+
+impl RouteLabel {
+    pub const STATIC: Self = Self(ROUTE_STATIC);
+}
+
+/// Marks a response as the static app's, for `axum::middleware::map_response(mark_static)` on
+/// the router's fallback service (or insert [`RouteLabel::STATIC`] in an existing middleware).
+pub async fn mark_static<B>(mut response: axum::http::Response<B>) -> axum::http::Response<B> {
+    response.extensions_mut().insert(RouteLabel::STATIC);
+    response
+}
+
+/// `GET /metrics`: the exposition, with [`CONTENT_TYPE`]. The state is any whose `FromRef`
+/// gives an `Arc<Metrics>`.
+pub async fn metrics_handler(State(metrics): State<Arc<Metrics>>) -> Response {
+    // Reading /proc and statvfs may block briefly: off the async workers.
+    match tokio::task::spawn_blocking(move || metrics.encode()).await {
+        Ok(text) => (
+            [(header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE))],
+            text,
+        )
+            .into_response(),
+        Err(error) => {
+            tracing::error!(%error, "encoding the metrics panicked");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+/// The golden-signals middleware for `Router::layer`: counts and times every request and
+/// tracks those in flight.
+pub fn layer(metrics: Arc<Metrics>) -> MetricsLayer {
+    MetricsLayer { metrics }
+}
+
+/// See [`layer`].
+#[derive(Debug, Clone)]
+pub struct MetricsLayer {
+    metrics: Arc<Metrics>,
+}
+
+impl<S> Layer<S> for MetricsLayer {
+    type Service = MetricsService<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        MetricsService {
+            inner,
+            metrics: self.metrics.clone(),
+        }
+    }
+}
+
+/// The service [`MetricsLayer`] wraps around each route.
+#[derive(Debug, Clone)]
+pub struct MetricsService<S> {
+    inner: S,
+    metrics: Arc<Metrics>,
+}
+
+impl<S, ReqBody, ResBody> Service<axum::http::Request<ReqBody>> for MetricsService<S>
+where
+    S: Service<axum::http::Request<ReqBody>, Response = axum::http::Response<ResBody>>,
+    S::Future: Send + 'static,
+    S::Error: 'static,
+    ResBody: 'static,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = BoxFuture<'static, Result<S::Response, S::Error>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: axum::http::Request<ReqBody>) -> Self::Future {
+        let matched = request.extensions().get::<MatchedPath>().cloned();
+        let method = method_index(request.method());
+        let in_flight = InFlight::enter(self.metrics.clone());
+        let started = Instant::now();
+        let response = self.inner.call(request);
+        Box::pin(async move {
+            let result = response.await;
+            let elapsed = started.elapsed();
+            let (status, named) = match &result {
+                Ok(response) => (
+                    response.status(),
+                    response.extensions().get::<RouteLabel>().copied(),
+                ),
+                Err(_) => (StatusCode::INTERNAL_SERVER_ERROR, None),
+            };
+            let route = match (&matched, named) {
+                (Some(path), _) => path.as_str(),
+                (None, Some(RouteLabel(label))) => label,
+                (None, None) => ROUTE_OTHER,
+            };
+            in_flight.metrics.shared.http.observe(
+                route,
+                method,
+                status_class_index(status),
+                elapsed,
+            );
+            drop(in_flight);
+            result
+        })
+    }
+}
+
+/// Counts a request in flight from its creation until dropped — also when the request's future
+/// is dropped unfinished (the client went away).
+struct InFlight {
+    metrics: Arc<Metrics>,
+}
+
+impl InFlight {
+    fn enter(metrics: Arc<Metrics>) -> Self {
+        metrics.shared.in_flight.fetch_add(1, Ordering::Relaxed);
+        Self { metrics }
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.metrics
+            .shared
+            .in_flight
+            .fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn saturation_is_in_flight_over_the_limit() {
+        assert_eq!(saturation_ratio(0, 8), 0.0);
+        assert_eq!(saturation_ratio(2, 8), 0.25);
+        assert_eq!(saturation_ratio(8, 8), 1.0);
+        assert_eq!(saturation_ratio(3, 0), 3.0, "a limit of 0 reads as 1");
+        assert_eq!(saturation_ratio(-1, 8), 0.0);
+
+        let metrics = Arc::new(Metrics::new(4));
+        assert_eq!(metrics.saturation_ratio(), 0.0);
+        let a = InFlight::enter(metrics.clone());
+        let b = InFlight::enter(metrics.clone());
+        let c = InFlight::enter(metrics.clone());
+        assert_eq!(metrics.in_flight(), 3);
+        assert_eq!(metrics.saturation_ratio(), 0.75);
+        let sampled = metrics
+            .samples()
+            .into_iter()
+            .find(|s| s.name == HTTP_SATURATION_RATIO)
+            .expect("sampled");
+        assert_eq!(sampled.value, 0.75);
+        assert!(metrics.encode().contains("\nhttp_saturation_ratio 0.75\n"));
+        drop((a, b, c));
+        assert_eq!(metrics.in_flight(), 0);
+        assert_eq!(metrics.saturation_ratio(), 0.0);
+    }
+
+    #[test]
+    fn latencies_fall_in_le_buckets() {
+        let cell = Cell::default();
+        for ms in [1, 5, 6, 200, 201, 500, 20_000] {
+            cell.observe(Duration::from_millis(ms));
+        }
+        let row = cell.read(&Arc::from("/r"), 0, 1).expect("non-empty");
+        let counts: Vec<u64> = row.buckets.iter().map(|&(_, n)| n).collect();
+        // le: 0.005 0.01 0.025 0.05 0.1 0.2 0.3 0.5 0.75 1 2.5 5 10 +Inf
+        assert_eq!(counts, [2, 1, 0, 0, 0, 1, 1, 1, 0, 0, 0, 0, 0, 1]);
+        assert_eq!(row.count, 7);
+        assert!(
+            (row.sum_seconds - 20.913).abs() < 1e-9,
+            "{}",
+            row.sum_seconds
+        );
+        assert!(row.buckets[13].0.is_infinite());
+    }
+
+    #[test]
+    fn labels_are_bounded() {
+        assert_eq!(METHODS[method_index(&Method::GET)], "GET");
+        assert_eq!(
+            METHODS[method_index(&Method::from_bytes(b"PURGE").unwrap())],
+            "other"
+        );
+        let class = |code| STATUS_CLASSES[status_class_index(StatusCode::from_u16(code).unwrap())];
+        assert_eq!(class(101), "1xx");
+        assert_eq!(class(204), "2xx");
+        assert_eq!(class(304), "3xx");
+        assert_eq!(class(404), "4xx");
+        assert_eq!(class(503), "5xx");
+        assert_eq!(class(999), "5xx");
+    }
+
+    #[test]
+    fn samples_mirror_the_exposition() {
+        let metrics = Metrics::new(10);
+        let ok = StatusCode::OK;
+        metrics.observe_request("/a", &Method::GET, ok, Duration::from_millis(100));
+        metrics.observe_request("/a", &Method::GET, ok, Duration::from_millis(300));
+        let err = StatusCode::BAD_GATEWAY;
+        metrics.observe_request("/a", &Method::GET, err, Duration::from_millis(1));
+        let samples = metrics.samples();
+        let find = |name: &str, class: Option<&str>| {
+            samples
+                .iter()
+                .find(|s| {
+                    s.name == name
+                        && class.is_none_or(|c| s.labels.contains(&(LABEL_STATUS_CLASS, c.into())))
+                })
+                .map(|s| s.value)
+        };
+        assert_eq!(find(HTTP_REQUESTS_TOTAL, Some("2xx")), Some(2.0));
+        assert_eq!(find(HTTP_REQUESTS_TOTAL, Some("5xx")), Some(1.0));
+        assert_eq!(
+            find(HTTP_REQUEST_DURATION_SECONDS_COUNT, Some("2xx")),
+            Some(2.0)
+        );
+        let sum = find(HTTP_REQUEST_DURATION_SECONDS_SUM, Some("2xx")).unwrap();
+        assert!((sum - 0.4).abs() < 1e-9);
+        assert_eq!(find(HTTP_REQUEST_ERRORS_TOTAL, None), Some(1.0));
+        assert_eq!(find(HTTP_REQUESTS_IN_FLIGHT, None), Some(0.0));
+        let text = metrics.encode();
+        assert!(
+            text.contains(
+                "http_requests_total{route=\"/a\",method=\"GET\",status_class=\"5xx\"} 1\n"
+            )
+        );
+        assert!(text.contains("http_request_errors_total{route=\"/a\",method=\"GET\"} 1\n"));
+        assert!(text.contains(
+            "http_request_duration_seconds_bucket{route=\"/a\",method=\"GET\",status_class=\"2xx\",le=\"0.2\"} 1\n"
+        ), "{text}");
+    }
+}
