@@ -34,5 +34,8 @@ cargo build --release -p server
 step "browser tests (scripts/e2e.sh)"
 bash scripts/e2e.sh
 
+step "API contract (server/tests/schemathesis/run.sh: no 5xx, responses match the OpenAPI schema)"
+bash server/tests/schemathesis/run.sh
+
 echo
 echo "==> all checks passed"

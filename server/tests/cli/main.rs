@@ -5,6 +5,7 @@ mod drift;
 mod errors;
 mod profile;
 mod quality;
+mod serve;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
