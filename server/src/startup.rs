@@ -7,6 +7,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::serve::ListenerExt;
 use tokio::sync::watch;
 
 use crate::config::{Config, ConfigError};
@@ -88,6 +89,10 @@ pub async fn run(
 
     tracing::info!(addr = %local, dist = %config.dist_dir.display(), "listening");
     on_listening(local);
+    // No Nagle delay: a file's body written after its headers must not wait for an ACK.
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     let served = axum::serve(listener, app(state))
         .with_graceful_shutdown(shutdown)
         .await;

@@ -160,7 +160,6 @@ pub struct Metrics {
 #[derive(Debug)]
 struct Shared {
     http: HttpSeries,
-    in_flight: AtomicI64,
     concurrency_limit: usize,
     system: Mutex<SystemState>,
 }
@@ -187,7 +186,6 @@ impl Metrics {
     pub fn new(concurrency_limit: usize) -> Self {
         let shared = Arc::new(Shared {
             http: HttpSeries::default(),
-            in_flight: AtomicI64::new(0),
             concurrency_limit: concurrency_limit.max(1),
             system: Mutex::new(SystemState {
                 probe: SystemProbe::new(None),
@@ -235,7 +233,7 @@ impl Metrics {
 
     /// Requests being handled now.
     pub fn in_flight(&self) -> i64 {
-        self.shared.in_flight.load(Ordering::Relaxed)
+        self.shared.in_flight()
     }
 
     /// [`in_flight`](Self::in_flight) / [`concurrency_limit`](Self::concurrency_limit). Not
@@ -382,11 +380,12 @@ pub fn saturation_ratio(in_flight: i64, concurrency_limit: usize) -> f64 {
 }
 
 impl Shared {
+    fn in_flight(&self) -> i64 {
+        self.http.in_flight()
+    }
+
     fn saturation_ratio(&self) -> f64 {
-        saturation_ratio(
-            self.in_flight.load(Ordering::Relaxed),
-            self.concurrency_limit,
-        )
+        saturation_ratio(self.in_flight(), self.concurrency_limit)
     }
 
     fn lock_system(&self) -> std::sync::MutexGuard<'_, SystemState> {
@@ -416,7 +415,60 @@ const CLASS_5XX: usize = 4;
 
 #[derive(Debug, Default)]
 struct HttpSeries {
-    routes: RwLock<BTreeMap<Arc<str>, Box<RouteCells>>>,
+    /// A request is counted in the shard of the thread it started on, so requests served on
+    /// different cores (almost) never contend for a cache line. Readers sum the shards.
+    shards: [Arc<HttpShard>; SHARDS],
+}
+
+#[derive(Debug, Default)]
+struct HttpShard {
+    /// Requests in flight that started on this shard.
+    in_flight: Padded<AtomicI64>,
+    routes: Padded<RwLock<BTreeMap<Arc<str>, Arc<RouteCells>>>>,
+}
+
+impl HttpShard {
+    /// The cells of `route` (created on first use).
+    fn cells(&self, route: &str) -> Arc<RouteCells> {
+        let routes = self.routes.0.read().unwrap_or_else(PoisonError::into_inner);
+        if let Some(cells) = routes.get(route) {
+            return cells.clone();
+        }
+        drop(routes);
+        let mut routes = self
+            .routes
+            .0
+            .write()
+            .unwrap_or_else(PoisonError::into_inner);
+        routes
+            .entry(route.into())
+            .or_insert_with(|| {
+                Arc::new(RouteCells(std::array::from_fn(|_| {
+                    std::array::from_fn(|_| Cell::default())
+                })))
+            })
+            .clone()
+    }
+}
+
+/// Shards of the per-request counters (a power of two; threads map onto them round-robin).
+const SHARDS: usize = 8;
+
+/// A value alone on its cache line.
+#[derive(Debug, Default)]
+#[repr(align(128))]
+struct Padded<T>(T);
+
+std::thread_local! {
+    /// This thread's shard of the request counters.
+    static SHARD: usize = {
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        NEXT.fetch_add(1, Ordering::Relaxed) % SHARDS
+    };
+}
+
+fn current_shard() -> usize {
+    SHARD.with(|shard| *shard)
 }
 
 #[derive(Debug)]
@@ -443,38 +495,55 @@ struct Row {
 
 impl HttpSeries {
     fn observe(&self, route: &str, method: usize, class: usize, elapsed: Duration) {
-        let routes = self.routes.read().unwrap_or_else(PoisonError::into_inner);
-        if let Some(cells) = routes.get(route) {
-            cells.0[method][class].observe(elapsed);
-            return;
-        }
-        drop(routes);
-        let mut routes = self.routes.write().unwrap_or_else(PoisonError::into_inner);
-        routes
-            .entry(route.into())
-            .or_insert_with(|| {
-                Box::new(RouteCells(std::array::from_fn(|_| {
-                    std::array::from_fn(|_| Cell::default())
-                })))
-            })
-            .0[method][class]
-            .observe(elapsed);
+        self.shard().cells(route).0[method][class].observe(elapsed);
     }
 
-    /// Every cell that has seen a request, ordered by route, method, status class.
+    /// The calling thread's shard.
+    fn shard(&self) -> &Arc<HttpShard> {
+        &self.shards[current_shard()]
+    }
+
+    fn in_flight(&self) -> i64 {
+        self.shards
+            .iter()
+            .map(|shard| shard.in_flight.0.load(Ordering::Relaxed))
+            .sum()
+    }
+
+    /// Every cell that has seen a request (summed over the shards), ordered by route, method,
+    /// status class.
     fn rows(&self) -> Vec<Row> {
-        let routes = self.routes.read().unwrap_or_else(PoisonError::into_inner);
-        let mut rows = Vec::new();
-        for (route, cells) in routes.iter() {
-            for (method, by_class) in cells.0.iter().enumerate() {
-                for (class, cell) in by_class.iter().enumerate() {
-                    if let Some(row) = cell.read(route, method, class) {
-                        rows.push(row);
+        let mut merged: BTreeMap<(Arc<str>, usize, usize), Row> = BTreeMap::new();
+        for shard in &self.shards {
+            let routes = shard
+                .routes
+                .0
+                .read()
+                .unwrap_or_else(PoisonError::into_inner);
+            for (route, cells) in routes.iter() {
+                for (method, by_class) in cells.0.iter().enumerate() {
+                    for (class, cell) in by_class.iter().enumerate() {
+                        let Some(row) = cell.read(route, method, class) else {
+                            continue;
+                        };
+                        match merged.entry((route.clone(), method, class)) {
+                            std::collections::btree_map::Entry::Vacant(slot) => {
+                                slot.insert(row);
+                            }
+                            std::collections::btree_map::Entry::Occupied(mut slot) => {
+                                let total = slot.get_mut();
+                                total.count += row.count;
+                                total.sum_seconds += row.sum_seconds;
+                                for (sum, add) in total.buckets.iter_mut().zip(row.buckets) {
+                                    sum.1 += add.1;
+                                }
+                            }
+                        }
                     }
                 }
             }
         }
-        rows
+        merged.into_values().collect()
     }
 }
 
@@ -581,7 +650,7 @@ impl Collector for HttpCollector {
             }
         }
         // One read for both, so they agree.
-        let in_flight = self.0.in_flight.load(Ordering::Relaxed);
+        let in_flight = self.0.in_flight();
         let family = encoder.encode_descriptor(
             HTTP_REQUESTS_IN_FLIGHT,
             HELP_IN_FLIGHT,
@@ -734,9 +803,14 @@ where
     }
 
     fn call(&mut self, request: axum::http::Request<ReqBody>) -> Self::Future {
-        let matched = request.extensions().get::<MatchedPath>().cloned();
+        // Everything touched per request lives in this thread's shard: no shared refcount or
+        // counter bounces between cores.
+        let in_flight = InFlight::enter(self.metrics.shared.http.shard().clone());
+        let cells = request
+            .extensions()
+            .get::<MatchedPath>()
+            .map(|path| in_flight.shard.cells(path.as_str()));
         let method = method_index(request.method());
-        let in_flight = InFlight::enter(self.metrics.clone());
         let started = Instant::now();
         let response = self.inner.call(request);
         Box::pin(async move {
@@ -749,17 +823,12 @@ where
                 ),
                 Err(_) => (StatusCode::INTERNAL_SERVER_ERROR, None),
             };
-            let route = match (&matched, named) {
-                (Some(path), _) => path.as_str(),
-                (None, Some(RouteLabel(label))) => label,
-                (None, None) => ROUTE_OTHER,
-            };
-            in_flight.metrics.shared.http.observe(
-                route,
-                method,
-                status_class_index(status),
-                elapsed,
-            );
+            let cells = cells.unwrap_or_else(|| {
+                in_flight
+                    .shard
+                    .cells(named.map_or(ROUTE_OTHER, |RouteLabel(label)| label))
+            });
+            cells.0[method][status_class_index(status)].observe(elapsed);
             drop(in_flight);
             result
         })
@@ -769,22 +838,19 @@ where
 /// Counts a request in flight from its creation until dropped — also when the request's future
 /// is dropped unfinished (the client went away).
 struct InFlight {
-    metrics: Arc<Metrics>,
+    shard: Arc<HttpShard>,
 }
 
 impl InFlight {
-    fn enter(metrics: Arc<Metrics>) -> Self {
-        metrics.shared.in_flight.fetch_add(1, Ordering::Relaxed);
-        Self { metrics }
+    fn enter(shard: Arc<HttpShard>) -> Self {
+        shard.in_flight.0.fetch_add(1, Ordering::Relaxed);
+        Self { shard }
     }
 }
 
 impl Drop for InFlight {
     fn drop(&mut self) {
-        self.metrics
-            .shared
-            .in_flight
-            .fetch_sub(1, Ordering::Relaxed);
+        self.shard.in_flight.0.fetch_sub(1, Ordering::Relaxed);
     }
 }
 

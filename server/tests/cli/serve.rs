@@ -65,10 +65,7 @@ fn get_with_trace(url: &str) -> reqwest::StatusCode {
     runtime.block_on(async {
         reqwest::Client::new()
             .get(url)
-            .header(
-                "traceparent",
-                format!("00-{TRACE_ID}-{PARENT_SPAN_ID}-01"),
-            )
+            .header("traceparent", format!("00-{TRACE_ID}-{PARENT_SPAN_ID}-01"))
             .header("cookie", SECRET_COOKIE)
             .header("x-request-id", "req-42")
             .send()
@@ -107,9 +104,7 @@ fn logs_are_one_json_object_per_line_with_request_and_trace_ids() {
     assert!(clean_exit, "SIGTERM ends the server cleanly:\n{stderr}");
     let lines: Vec<serde_json::Value> = stderr
         .lines()
-        .map(|line| {
-            serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"))
-        })
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}")))
         .collect();
     let request = lines
         .iter()
