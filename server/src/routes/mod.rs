@@ -10,13 +10,13 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 
 use crate::AppState;
-use crate::telemetry::metrics::{self, mark_static, metrics_handler};
+use crate::telemetry::metrics::{mark_static, metrics_handler};
 use crate::telemetry::request::request_context;
 
 /// Layers, from the outside in: security headers (on every answer) → request context (request
-/// id, trace, one log line) → metrics (counts everything, 503s included) → panic → 500 JSON →
-/// limits (503 / 413) → compression → the routes. The probes and `/metrics` are outside the
-/// limits, so they answer under overload.
+/// id, trace, one log line, and the golden-signal metrics: everything counted, 503s included)
+/// → panic → 500 JSON → limits (503 / 413) → compression → the routes. The probes and
+/// `/metrics` are outside the limits, so they answer under overload.
 pub fn router(state: AppState) -> Router {
     let inner = &state.inner;
     let app_routes = Router::new()
@@ -32,13 +32,12 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(metrics_handler))
         .layer(CatchPanicLayer::custom(crate::http::error::panic_response));
-    let measured = if inner.config.metrics.enabled {
-        app_routes.layer(metrics::layer(inner.metrics.clone()))
-    } else {
-        app_routes
-    };
-    measured
-        .layer(axum::middleware::from_fn(request_context))
+    let metrics = inner.config.metrics.enabled.then(|| inner.metrics.clone());
+    app_routes
+        .layer(axum::middleware::from_fn_with_state(
+            metrics,
+            request_context,
+        ))
         .layer(inner.security.clone())
         .with_state(state)
 }

@@ -43,7 +43,6 @@ use std::time::{Duration, Instant};
 use axum::extract::{MatchedPath, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use futures_util::future::BoxFuture;
 use prometheus_client::collector::Collector;
 use prometheus_client::encoding::{DescriptorEncoder, EncodeMetric, NoLabelSet, prometheus_text};
 use prometheus_client::metrics::MetricType;
@@ -428,11 +427,28 @@ struct HttpShard {
 }
 
 impl HttpShard {
-    /// The cells of `route` (created on first use).
-    fn cells(&self, route: &str) -> Arc<RouteCells> {
+    /// The cells of `route` (created on first use). The last route looked up on this thread
+    /// is remembered, so a busy route costs no lock and no map search.
+    fn cells(self: &Arc<Self>, route: &str) -> Arc<RouteCells> {
+        let cached = LAST_ROUTE.with(|last| {
+            let last = last.borrow();
+            let (shard, name, cells) = last.as_ref()?;
+            (Arc::ptr_eq(shard, self) && **name == *route).then(|| cells.clone())
+        });
+        if let Some(cells) = cached {
+            return cells;
+        }
+        let (name, cells) = self.lookup(route);
+        LAST_ROUTE.with(|last| {
+            *last.borrow_mut() = Some((self.clone(), name, cells.clone()));
+        });
+        cells
+    }
+
+    fn lookup(&self, route: &str) -> (Arc<str>, Arc<RouteCells>) {
         let routes = self.routes.0.read().unwrap_or_else(PoisonError::into_inner);
-        if let Some(cells) = routes.get(route) {
-            return cells.clone();
+        if let Some((name, cells)) = routes.get_key_value(route) {
+            return (name.clone(), cells.clone());
         }
         drop(routes);
         let mut routes = self
@@ -440,14 +456,16 @@ impl HttpShard {
             .0
             .write()
             .unwrap_or_else(PoisonError::into_inner);
-        routes
-            .entry(route.into())
+        let name: Arc<str> = Arc::from(route);
+        let cells = routes
+            .entry(name.clone())
             .or_insert_with(|| {
                 Arc::new(RouteCells(std::array::from_fn(|_| {
                     std::array::from_fn(|_| Cell::default())
                 })))
             })
-            .clone()
+            .clone();
+        (name, cells)
     }
 }
 
@@ -465,6 +483,12 @@ std::thread_local! {
         static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         NEXT.fetch_add(1, Ordering::Relaxed) % SHARDS
     };
+}
+
+std::thread_local! {
+    /// This thread's last route lookup: (shard, route, cells).
+    static LAST_ROUTE: std::cell::RefCell<Option<(Arc<HttpShard>, Arc<str>, Arc<RouteCells>)>> =
+        const { std::cell::RefCell::new(None) };
 }
 
 fn current_shard() -> usize {
@@ -790,48 +814,95 @@ pub struct MetricsService<S> {
 impl<S, ReqBody, ResBody> Service<axum::http::Request<ReqBody>> for MetricsService<S>
 where
     S: Service<axum::http::Request<ReqBody>, Response = axum::http::Response<ResBody>>,
-    S::Future: Send + 'static,
-    S::Error: 'static,
-    ResBody: 'static,
 {
     type Response = S::Response;
     type Error = S::Error;
-    type Future = BoxFuture<'static, Result<S::Response, S::Error>>;
+    type Future = MetricsFuture<S::Future>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         self.inner.poll_ready(cx)
     }
 
     fn call(&mut self, request: axum::http::Request<ReqBody>) -> Self::Future {
-        // Everything touched per request lives in this thread's shard: no shared refcount or
-        // counter bounces between cores.
-        let in_flight = InFlight::enter(self.metrics.shared.http.shard().clone());
-        let cells = request
+        let route = request
             .extensions()
             .get::<MatchedPath>()
-            .map(|path| in_flight.shard.cells(path.as_str()));
-        let method = method_index(request.method());
-        let started = Instant::now();
-        let response = self.inner.call(request);
-        Box::pin(async move {
-            let result = response.await;
-            let elapsed = started.elapsed();
-            let (status, named) = match &result {
-                Ok(response) => (
+            .map(MatchedPath::as_str);
+        let tracker = self.metrics.start_request(route, request.method());
+        MetricsFuture {
+            inner: self.inner.call(request),
+            tracker: Some(tracker),
+        }
+    }
+}
+
+/// One request being measured: started by [`Metrics::start_request`], observed by
+/// [`RequestTracker::finish`]. Dropping it unfinished (the client went away) only ends its
+/// in-flight count.
+pub struct RequestTracker {
+    in_flight: InFlight,
+    cells: Option<Arc<RouteCells>>,
+    method: usize,
+    started: Instant,
+}
+
+impl Metrics {
+    /// Starts measuring a request: it counts as in flight until the tracker is finished or
+    /// dropped. `route` is the route template when the router matched one.
+    pub fn start_request(&self, route: Option<&str>, method: &Method) -> RequestTracker {
+        let in_flight = InFlight::enter(self.shared.http.shard().clone());
+        let cells = route.map(|route| in_flight.shard.cells(route));
+        RequestTracker {
+            in_flight,
+            cells,
+            method: method_index(method),
+            started: Instant::now(),
+        }
+    }
+}
+
+impl RequestTracker {
+    /// Records the answer: `label` names requests without a route template (e.g. the static
+    /// app, [`RouteLabel::STATIC`]); without either they count as `other`.
+    pub fn finish(self, status: StatusCode, label: Option<RouteLabel>) {
+        let elapsed = self.started.elapsed();
+        let cells = self.cells.unwrap_or_else(|| {
+            self.in_flight
+                .shard
+                .cells(label.map_or(ROUTE_OTHER, |RouteLabel(label)| label))
+        });
+        cells.0[self.method][status_class_index(status)].observe(elapsed);
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The inner service's future, observed when it completes (no allocation per request).
+    pub struct MetricsFuture<F> {
+        #[pin]
+        inner: F,
+        tracker: Option<RequestTracker>,
+    }
+}
+
+impl<F, ResBody, E> Future for MetricsFuture<F>
+where
+    F: Future<Output = Result<axum::http::Response<ResBody>, E>>,
+{
+    type Output = F::Output;
+
+    fn poll(self: std::pin::Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let result = std::task::ready!(this.inner.poll(cx));
+        if let Some(tracker) = this.tracker.take() {
+            match &result {
+                Ok(response) => tracker.finish(
                     response.status(),
                     response.extensions().get::<RouteLabel>().copied(),
                 ),
-                Err(_) => (StatusCode::INTERNAL_SERVER_ERROR, None),
-            };
-            let cells = cells.unwrap_or_else(|| {
-                in_flight
-                    .shard
-                    .cells(named.map_or(ROUTE_OTHER, |RouteLabel(label)| label))
-            });
-            cells.0[method][status_class_index(status)].observe(elapsed);
-            drop(in_flight);
-            result
-        })
+                Err(_) => tracker.finish(StatusCode::INTERNAL_SERVER_ERROR, None),
+            }
+        }
+        Poll::Ready(result)
     }
 }
 
@@ -868,9 +939,10 @@ mod tests {
 
         let metrics = Arc::new(Metrics::new(4));
         assert_eq!(metrics.saturation_ratio(), 0.0);
-        let a = InFlight::enter(metrics.clone());
-        let b = InFlight::enter(metrics.clone());
-        let c = InFlight::enter(metrics.clone());
+        let shard = || metrics.shared.http.shard().clone();
+        let a = InFlight::enter(shard());
+        let b = InFlight::enter(shard());
+        let c = InFlight::enter(shard());
         assert_eq!(metrics.in_flight(), 3);
         assert_eq!(metrics.saturation_ratio(), 0.75);
         let sampled = metrics

@@ -7,10 +7,13 @@
 //!   logged — from the span, the header, or a new random one.
 //! - One JSON log line per request: request id, trace id, method, route template, status,
 //!   latency. Never headers, cookies, query strings or bodies.
+//! - The golden signals: when metrics are on, the same pass counts and times the request
+//!   ([`Metrics::start_request`]) — one layer, so measuring costs as little as possible.
 
+use std::sync::Arc;
 use std::time::Instant;
 
-use axum::extract::{MatchedPath, Request};
+use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderMap, HeaderValue};
 use axum::middleware::Next;
 use axum::response::Response;
@@ -18,13 +21,23 @@ use opentelemetry::trace::TraceContextExt;
 use tracing::Instrument;
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 
+use super::metrics::{Metrics, RouteLabel};
+
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
 pub const TRACE_ID_HEADER: &str = "x-trace-id";
 
-/// The middleware: wrap the router with `axum::middleware::from_fn(request_context)`, outside
-/// the routes (so `MatchedPath` is known) — `Router::route_layer` or after routing.
-pub async fn request_context(request: Request, next: Next) -> Response {
+/// The middleware: `axum::middleware::from_fn_with_state(metrics, request_context)` added with
+/// `Router::layer` (so `MatchedPath` is known); `metrics` is `None` when they are turned off.
+pub async fn request_context(
+    State(metrics): State<Option<Arc<Metrics>>>,
+    request: Request,
+    next: Next,
+) -> Response {
     let started = Instant::now();
+    let matched = request.extensions().get::<MatchedPath>();
+    let tracker = metrics
+        .as_ref()
+        .map(|m| m.start_request(matched.map(MatchedPath::as_str), request.method()));
     let request_id = request_id(request.headers());
     let method = request.method().to_string();
     let route = request
@@ -46,6 +59,12 @@ pub async fn request_context(request: Request, next: Next) -> Response {
     let _ = span.set_parent(parent.clone());
     let trace_id = trace_id(&span, &parent);
     let mut response = next.run(request).instrument(span.clone()).await;
+    if let Some(tracker) = tracker {
+        tracker.finish(
+            response.status(),
+            response.extensions().get::<RouteLabel>().copied(),
+        );
+    }
     let status = response.status().as_u16();
     span.record("http.response.status_code", status);
     let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
