@@ -485,10 +485,12 @@ std::thread_local! {
     };
 }
 
+/// A remembered route lookup: (shard, route, cells).
+type LastRoute = Option<(Arc<HttpShard>, Arc<str>, Arc<RouteCells>)>;
+
 std::thread_local! {
-    /// This thread's last route lookup: (shard, route, cells).
-    static LAST_ROUTE: std::cell::RefCell<Option<(Arc<HttpShard>, Arc<str>, Arc<RouteCells>)>> =
-        const { std::cell::RefCell::new(None) };
+    /// This thread's last route lookup.
+    static LAST_ROUTE: std::cell::RefCell<LastRoute> = const { std::cell::RefCell::new(None) };
 }
 
 fn current_shard() -> usize {
