@@ -54,6 +54,18 @@ pub enum Store {
     Postgres(PgPool),
 }
 
+/// Runs the same sqlx code on whichever pool the store holds — for SQL that is the same text in
+/// both dialects (the body is expanded, and type-checked, once per engine).
+macro_rules! with_pool {
+    ($store:expr, $pool:ident => $body:expr) => {
+        match $store {
+            $crate::storage::Store::Sqlite($pool) => $body,
+            $crate::storage::Store::Postgres($pool) => $body,
+        }
+    };
+}
+pub(crate) use with_pool;
+
 impl Store {
     /// Connects to `url`: `sqlite://PATH` (or `sqlite:PATH`, `sqlite::memory:`) or
     /// `postgres://…` (`postgresql://…`). A SQLite file and its directory are created if

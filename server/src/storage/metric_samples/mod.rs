@@ -27,7 +27,7 @@
 mod postgres;
 mod sqlite;
 
-use super::{StorageError, Store};
+use super::{StorageError, Store, with_pool};
 
 /// One value of one series at one instant.
 #[derive(Debug, Clone, PartialEq)]
@@ -133,20 +133,54 @@ impl MetricSamples {
         from_ms: i64,
         to_ms: i64,
     ) -> Result<Vec<MetricSample>, StorageError> {
-        let rows = match &self.store {
-            Store::Sqlite(pool) => sqlite::series(pool, name, labels, from_ms, to_ms).await?,
-            Store::Postgres(pool) => postgres::series(pool, name, labels, from_ms, to_ms).await?,
-        };
+        let rows: Vec<Row> = with_pool!(&self.store, pool => match labels {
+            None => {
+                sqlx::query_as(
+                    "SELECT s.ts_ms, m.labels, s.value \
+                     FROM metric_series m JOIN metric_samples s ON s.series_id = m.id \
+                     WHERE m.name = $1 AND s.ts_ms >= $2 AND s.ts_ms <= $3 \
+                     ORDER BY s.ts_ms, m.labels",
+                )
+                .bind(name)
+                .bind(from_ms)
+                .bind(to_ms)
+                .fetch_all(pool)
+                .await?
+            }
+            Some(labels) => {
+                sqlx::query_as(
+                    "SELECT s.ts_ms, m.labels, s.value \
+                     FROM metric_series m JOIN metric_samples s ON s.series_id = m.id \
+                     WHERE m.name = $1 AND m.labels = $2 AND s.ts_ms >= $3 AND s.ts_ms <= $4 \
+                     ORDER BY s.ts_ms",
+                )
+                .bind(name)
+                .bind(labels)
+                .bind(from_ms)
+                .bind(to_ms)
+                .fetch_all(pool)
+                .await?
+            }
+        });
         Ok(into_samples(name, rows))
     }
 
     /// For each label set of `name`, its latest sample at or before `at_ms` (label sets with no
     /// sample by then are absent), ordered by labels.
     pub async fn latest(&self, name: &str, at_ms: i64) -> Result<Vec<MetricSample>, StorageError> {
-        let rows = match &self.store {
-            Store::Sqlite(pool) => sqlite::latest(pool, name, at_ms).await?,
-            Store::Postgres(pool) => postgres::latest(pool, name, at_ms).await?,
-        };
+        // Per series, MAX(ts_ms) under a bound is one seek in the (series_id, ts_ms) key.
+        let rows: Vec<Row> = with_pool!(&self.store, pool => sqlx::query_as(
+            "SELECT s.ts_ms, m.labels, s.value \
+             FROM metric_series m JOIN metric_samples s ON s.series_id = m.id AND s.ts_ms = ( \
+                 SELECT MAX(x.ts_ms) FROM metric_samples x \
+                 WHERE x.series_id = m.id AND x.ts_ms <= $2) \
+             WHERE m.name = $1 \
+             ORDER BY m.labels",
+        )
+        .bind(name)
+        .bind(at_ms)
+        .fetch_all(pool)
+        .await?);
         Ok(into_samples(name, rows))
     }
 
@@ -157,10 +191,17 @@ impl MetricSamples {
         if batch == 0 {
             return Ok(0);
         }
-        match &self.store {
-            Store::Sqlite(pool) => sqlite::delete_older_than(pool, cutoff_ms, batch).await,
-            Store::Postgres(pool) => postgres::delete_older_than(pool, cutoff_ms, batch).await,
-        }
+        let deleted = with_pool!(&self.store, pool => sqlx::query(
+            "DELETE FROM metric_samples WHERE (series_id, ts_ms) IN ( \
+                 SELECT series_id, ts_ms FROM metric_samples \
+                 WHERE ts_ms < $1 ORDER BY ts_ms LIMIT $2)",
+        )
+        .bind(cutoff_ms)
+        .bind(i64::from(batch))
+        .execute(pool)
+        .await?
+        .rows_affected());
+        Ok(deleted)
     }
 }
 

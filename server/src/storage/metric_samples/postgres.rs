@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use sqlx::PgPool;
 
-use super::{MetricSample, Row};
+use super::MetricSample;
 use crate::storage::StorageError;
 
 /// Two statements whatever the batch size (the samples travel as arrays and are `UNNEST`ed), in
@@ -63,79 +63,4 @@ pub(super) async fn insert(pool: &PgPool, samples: &[MetricSample]) -> Result<()
     .await?;
     tx.commit().await?;
     Ok(())
-}
-
-pub(super) async fn series(
-    pool: &PgPool,
-    name: &str,
-    labels: Option<&str>,
-    from_ms: i64,
-    to_ms: i64,
-) -> Result<Vec<Row>, StorageError> {
-    let rows = match labels {
-        None => {
-            sqlx::query_as(
-                "SELECT s.ts_ms, m.labels, s.value \
-                 FROM metric_series m JOIN metric_samples s ON s.series_id = m.id \
-                 WHERE m.name = $1 AND s.ts_ms >= $2 AND s.ts_ms <= $3 \
-                 ORDER BY s.ts_ms, m.labels",
-            )
-            .bind(name)
-            .bind(from_ms)
-            .bind(to_ms)
-            .fetch_all(pool)
-            .await?
-        }
-        Some(labels) => {
-            sqlx::query_as(
-                "SELECT s.ts_ms, m.labels, s.value \
-                 FROM metric_series m JOIN metric_samples s ON s.series_id = m.id \
-                 WHERE m.name = $1 AND m.labels = $2 AND s.ts_ms >= $3 AND s.ts_ms <= $4 \
-                 ORDER BY s.ts_ms",
-            )
-            .bind(name)
-            .bind(labels)
-            .bind(from_ms)
-            .bind(to_ms)
-            .fetch_all(pool)
-            .await?
-        }
-    };
-    Ok(rows)
-}
-
-pub(super) async fn latest(
-    pool: &PgPool,
-    name: &str,
-    at_ms: i64,
-) -> Result<Vec<Row>, StorageError> {
-    // Per series, MAX(ts_ms) under a bound is one backward seek in the (series_id, ts_ms) key.
-    let rows = sqlx::query_as(
-        "SELECT s.ts_ms, m.labels, s.value \
-         FROM metric_series m JOIN metric_samples s ON s.series_id = m.id AND s.ts_ms = ( \
-             SELECT MAX(x.ts_ms) FROM metric_samples x WHERE x.series_id = m.id AND x.ts_ms <= $2) \
-         WHERE m.name = $1 \
-         ORDER BY m.labels",
-    )
-    .bind(name)
-    .bind(at_ms)
-    .fetch_all(pool)
-    .await?;
-    Ok(rows)
-}
-
-pub(super) async fn delete_older_than(
-    pool: &PgPool,
-    cutoff_ms: i64,
-    batch: u32,
-) -> Result<u64, StorageError> {
-    let done = sqlx::query(
-        "DELETE FROM metric_samples WHERE (series_id, ts_ms) IN ( \
-             SELECT series_id, ts_ms FROM metric_samples WHERE ts_ms < $1 ORDER BY ts_ms LIMIT $2)",
-    )
-    .bind(cutoff_ms)
-    .bind(i64::from(batch))
-    .execute(pool)
-    .await?;
-    Ok(done.rows_affected())
 }
