@@ -4,13 +4,15 @@ export class ProfilePage {
   /** @param {import('playwright-core').Page} page */
   constructor(page) {
     this.page = page;
-    this.fileInput = page.getByLabel('Choose a CSV file');
-    this.dropZone = page.getByRole('region', { name: 'CSV file drop zone' });
-    this.status = page.getByRole('status');
+    this.fileInput = page.getByLabel(/^(Choose a CSV file|Choisir un fichier CSV)$/);
+    this.dropZone = page.getByRole('region', { name: /drop zone|zone de dépôt/ });
+    // The view's status line (other live regions exist: export messages, column counts).
+    this.status = page.locator('.view > p.status');
     this.alert = page.getByRole('alert');
     this.progress = page.getByRole('progressbar');
     this.cancelButton = page.getByRole('button', { name: 'Cancel' });
-    this.columnsTable = page.getByRole('table', { name: 'Columns' });
+    this.columnsTable = page.getByRole('table', { name: /^(Columns|Colonnes)$/ });
+    this.language = page.getByRole('combobox', { name: /^(Language|Langue)$/ });
   }
 
   async open(baseUrl) {
@@ -81,13 +83,55 @@ export class ProfilePage {
 
   /** Waits until the status line contains `text` (a string or a RegExp). */
   async waitForStatus(text, timeout = 30_000) {
-    await this.page.getByRole('status').filter({ hasText: text }).waitFor({ timeout });
+    await this.status.filter({ hasText: text }).waitFor({ timeout });
     return this.status.innerText();
+  }
+
+  /** Waits for a live message (role status) containing `text`: e.g. "cancelled". */
+  async waitForMessage(text, timeout = 30_000) {
+    await this.page.getByRole('status').filter({ hasText: text }).first().waitFor({ timeout });
+  }
+
+  /** Pastes `csv` into the "paste CSV text" box and analyses it. */
+  async pasteCsv(csv) {
+    await this.page.locator('summary').filter({ hasText: /paste CSV text|coller du texte CSV/ }).click();
+    await this.page.getByLabel(/^(CSV text|Texte CSV)$/).fill(csv);
+    await this.page.getByRole('button', { name: /Analyse the pasted text|Analyser le texte collé/ }).click();
+  }
+
+  /** Filters the column table and cards by name. */
+  async filterColumns(text) {
+    await this.page.getByRole('searchbox', { name: /Filter columns|Filtrer les colonnes/ }).fill(text);
+  }
+
+  /** The column cards' names, in order. */
+  cardNames() {
+    return this.page.locator('article.column-card h3').allInnerTexts();
+  }
+
+  /** The card of column `name`. */
+  card(name) {
+    return this.page.getByRole('article', { name, exact: true });
+  }
+
+  /** Clicks `button` and returns the download's file name and text. */
+  async download(button) {
+    const [download] = await Promise.all([this.page.waitForEvent('download'), button.click()]);
+    const stream = await download.createReadStream();
+    const chunks = [];
+    for await (const chunk of stream) {
+      chunks.push(chunk);
+    }
+    return { name: download.suggestedFilename(), text: Buffer.concat(chunks).toString('utf8') };
+  }
+
+  async chooseLanguage(code) {
+    await this.language.selectOption(code);
   }
 
   /** The value shown for `label` in the overview (Rows, Columns, Delimiter, ...). */
   async overviewValue(label) {
-    const overview = this.page.getByRole('region', { name: 'Overview' });
+    const overview = this.page.getByRole('region', { name: /^(Overview|Vue d'ensemble)$/ });
     const terms = await overview.getByRole('term').allInnerTexts();
     const values = await overview.getByRole('definition').allInnerTexts();
     const index = terms.indexOf(label);

@@ -3,6 +3,8 @@
 // The server prints `csv-analyzer listening on http://127.0.0.1:PORT` as the first line on
 // stdout. E2E_BASE_URL points the tests at a server that is already running instead (e.g.
 // `python3 -m http.server -d dist`), which is handy while the server is being built.
+// E2E_DIST_DIR serves another build of the app than dist/ (e.g. one made with
+// `trunk build --release --offline --dist /tmp/dist-x` while dist/ is being rebuilt).
 
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -24,7 +26,7 @@ export async function startServer() {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'csv-analyzer-e2e-'));
   const child = spawn(
     binary,
-    ['serve', '--addr', '127.0.0.1:0', '--dist-dir', path.join(repoRoot, 'dist'), '--data-dir', dataDir],
+    ['serve', '--addr', '127.0.0.1:0', '--dist-dir', process.env.E2E_DIST_DIR || path.join(repoRoot, 'dist'), '--data-dir', dataDir],
     { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let stderr = '';

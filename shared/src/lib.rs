@@ -5,6 +5,7 @@
 //! - [`drift`]: reference vs current table (KS, chi-square, PSI, Wasserstein).
 //! - [`quality`]: model quality from a label and a prediction column.
 
+pub mod api;
 pub mod csv_input;
 pub mod drift;
 pub mod profile;

@@ -1,5 +1,8 @@
 //! Reusable widgets.
 
+pub mod chart;
+pub mod export;
 pub mod file_drop;
-pub mod profile_table;
 pub mod progress;
+pub mod read_options;
+pub mod run;

@@ -3,12 +3,13 @@
 use leptos::prelude::*;
 
 use crate::format;
+use crate::i18n::{Lang, use_lang};
 
 #[component]
 pub fn Progress(
     /// Accessible name of the bar.
     #[prop(into)]
-    label: String,
+    label: Signal<String>,
     /// Bytes done.
     #[prop(into)]
     done: Signal<u64>,
@@ -16,6 +17,7 @@ pub fn Progress(
     #[prop(into)]
     total: Signal<u64>,
 ) -> impl IntoView {
+    let lang = use_lang();
     view! {
         <div class="progress">
             <progress
@@ -25,12 +27,17 @@ pub fn Progress(
             ></progress>
             <span class="progress__text">
                 {move || {
-                    let (done, total) = (done.get(), total.get());
+                    let (done, total, lang) = (done.get(), total.get(), lang.get());
+                    let of = match lang {
+                        Lang::En => "of",
+                        Lang::Fr => "sur",
+                    };
                     format!(
-                        "{} of {} ({}%)",
-                        format::bytes(done),
-                        format::bytes(total),
+                        "{} {of} {} ({}{})",
+                        format::bytes(lang, done),
+                        format::bytes(lang, total),
                         format::percent(done, total),
+                        if lang == Lang::Fr { "\u{a0}%" } else { "%" },
                     )
                 }}
             </span>
