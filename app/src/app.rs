@@ -10,6 +10,7 @@ use crate::pages::drift::DriftPage;
 use crate::pages::not_found::NotFound;
 use crate::pages::profile::ProfilePage;
 use crate::pages::quality::QualityPage;
+use crate::rum::ConsentToggle;
 
 struct Text {
     tagline: &'static str,
@@ -64,6 +65,7 @@ fn text(lang: Lang) -> &'static Text {
 pub fn App() -> impl IntoView {
     let lang = provide_lang();
     provide_worker();
+    crate::rum::start();
     let t = move || text(lang.get());
     remove_static_shell();
 
@@ -121,6 +123,7 @@ pub fn App() -> impl IntoView {
             </main>
             <footer class="site-footer">
                 <p>{move || t().privacy}</p>
+                <ConsentToggle />
             </footer>
         </Router>
     }

@@ -4,6 +4,8 @@
 //! - `worker` (`src/bin/worker.rs`): the Web Worker that runs every analysis
 //!   ([`worker::service`]), driven from the page by [`worker::client::AnalysisWorker`].
 //!
+//! The page also reports real-user monitoring beacons ([`rum`]).
+//!
 //! It also compiles natively, so that the workspace's clippy and unit tests cover it.
 
 pub mod app;
@@ -12,4 +14,5 @@ pub mod format;
 pub mod i18n;
 pub mod pages;
 pub mod panic;
+pub mod rum;
 pub mod worker;

@@ -1,6 +1,7 @@
 //! What the user sees when the app panics: the panic goes to the console and a message to the
 //! page. The message is written with plain DOM calls because after a panic the reactive runtime
-//! cannot be trusted.
+//! cannot be trusted. The panic is then reported to the server ([`crate::rum::errors`]), last,
+//! so that nothing there can keep the user from seeing the message.
 
 use std::panic;
 
@@ -12,6 +13,7 @@ pub fn install_hook() {
     panic::set_hook(Box::new(|info| {
         console_error_panic_hook::hook(info);
         show_crash_message();
+        crate::rum::errors::report_panic(info);
     }));
 }
 

@@ -11,6 +11,10 @@ import { VIEWPORTS, launchBrowser, openPage } from '../support/browser.mjs';
 import { startServer } from '../support/server.mjs';
 
 const MARKER = 'PRIVACY-MARKER-7f3a9c';
+// Beacons leave every 500 ms, so the recorder sees them while the page lives (Playwright does
+// not report a beacon sent by a page being unloaded).
+const FLUSH_INTERVAL_MS = 500;
+process.env.CSV_ANALYZER_RUM__FLUSH_INTERVAL_MS ??= String(FLUSH_INTERVAL_MS);
 
 let server;
 let browser;
@@ -69,12 +73,19 @@ for (const project of VIEWPORTS) {
         // A bad file too: its error must not travel either.
         await view.dropFile(`${MARKER}.png`, Buffer.concat([Buffer.from([0x89, 0, 0, 0]), Buffer.from(MARKER)]));
         await view.alert.waitFor();
-        // Give beacons (sent on hide) their chance: leave the page.
+        // Let the page's beacons leave (timings, errors, vitals), then leave the page too.
+        await page.waitForTimeout(4 * FLUSH_INTERVAL_MS);
         await page.goto(`${server.url}/drift`);
-        await page.waitForTimeout(500);
+        await page.waitForTimeout(2 * FLUSH_INTERVAL_MS);
 
         assert.ok(requests.length > 0, 'no request recorded at all: the recorder is broken');
         assert.ok(requests.some((r) => r.url.includes('worker')), 'the worker script request was not recorded');
+        const beacons = requests.filter((r) => r.url.endsWith('/api/rum') && r.method === 'POST');
+        assert.ok(beacons.length > 0, 'no RUM beacon was recorded: the test would not see one carrying the marker');
+        assert.ok(
+          beacons.some((b) => b.body.includes('"type":"timing"')),
+          'the analysis timing beacon was not recorded',
+        );
         assert.deepEqual(carriers(requests), []);
         const stored = await page.evaluate(() => JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }));
         assert.ok(!stored.includes(MARKER), `the marker is in the page's storage: ${stored}`);

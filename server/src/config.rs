@@ -35,6 +35,7 @@ pub struct Config {
     pub limits: Limits,
     pub metrics: MetricsConfig,
     pub retention: Retention,
+    pub rum: RumConfig,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
@@ -77,6 +78,31 @@ pub struct Retention {
     pub batch_size: u32,
 }
 
+/// Real-user monitoring: the beacons the browser app sends to `POST /api/rum`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RumConfig {
+    /// Accept beacons. Off: `POST /api/rum` answers 404 and `GET /api/rum/config` tells the app
+    /// not to collect.
+    pub enabled: bool,
+    /// Share of page loads (sessions) the app reports, from 0 to 1.
+    pub sample_rate: f64,
+    /// Raw events (and error groups not seen since) older than this are deleted.
+    pub retention_days: u64,
+    /// Beacons one client (its truncated IP address) may send per minute; more are answered 429.
+    pub rate_limit_per_minute: u32,
+    /// Events accepted but not yet written; a beacon that does not fit is answered 503.
+    pub queue_capacity: usize,
+    /// Origins (`scheme://host[:port]`) whose pages may send beacons; `*` allows any. Empty: only
+    /// the server's own origin (the request's `Host`). A beacon without `Origin` is accepted.
+    pub allowed_origins: Vec<String>,
+    /// How often the app sends what it collected, in milliseconds (also on page hide).
+    pub flush_interval_ms: u64,
+    /// Take the client's address from the first `X-Forwarded-For` value (and the host from
+    /// `X-Forwarded-Host`): only behind a proxy that sets them.
+    pub trust_forwarded_for: bool,
+}
+
 impl Default for Config {
     fn default() -> Self {
         Self {
@@ -90,6 +116,22 @@ impl Default for Config {
             limits: Limits::default(),
             metrics: MetricsConfig::default(),
             retention: Retention::default(),
+            rum: RumConfig::default(),
+        }
+    }
+}
+
+impl Default for RumConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            sample_rate: 1.0,
+            retention_days: 30,
+            rate_limit_per_minute: 600,
+            queue_capacity: 100_000,
+            allowed_origins: Vec::new(),
+            flush_interval_ms: 10_000,
+            trust_forwarded_for: false,
         }
     }
 }
@@ -226,6 +268,12 @@ impl Config {
                 self.retention.interval_seconds,
             ),
             ("retention.batch_size", u64::from(self.retention.batch_size)),
+            ("rum.retention_days", self.rum.retention_days),
+            (
+                "rum.rate_limit_per_minute",
+                u64::from(self.rum.rate_limit_per_minute),
+            ),
+            ("rum.flush_interval_ms", self.rum.flush_interval_ms),
         ];
         for (key, value) in positive {
             if value == 0 {
@@ -253,8 +301,42 @@ impl Config {
         if self.service_name.trim().is_empty() {
             return Err(("service_name".to_string(), "must not be empty".to_string()));
         }
+        if !(0.0..=1.0).contains(&self.rum.sample_rate) {
+            return Err((
+                "rum.sample_rate".to_string(),
+                "must be between 0 and 1".to_string(),
+            ));
+        }
+        let max_events = shared::api::rum::MAX_EVENTS;
+        if self.rum.queue_capacity < max_events {
+            return Err((
+                "rum.queue_capacity".to_string(),
+                format!("must be at least {max_events} (one full beacon)"),
+            ));
+        }
+        if let Some(bad) = self
+            .rum
+            .allowed_origins
+            .iter()
+            .find(|origin| *origin != "*" && !is_origin(origin))
+        {
+            return Err((
+                "rum.allowed_origins".to_string(),
+                format!("`{bad}` is not an origin: write scheme://host[:port] (no path) or *"),
+            ));
+        }
         Ok(())
     }
+}
+
+/// Whether `text` is a serialised origin: `http(s)://host[:port]`, nothing after.
+fn is_origin(text: &str) -> bool {
+    let Some((scheme, authority)) = text.split_once("://") else {
+        return false;
+    };
+    matches!(scheme, "http" | "https")
+        && !authority.is_empty()
+        && !authority.contains(['/', '?', '#', '@', ' '])
 }
 
 /// Variables with the prefix that are not configuration keys.
@@ -423,9 +505,40 @@ mod tests {
     }
 
     #[test]
+    fn rum_settings_are_checked_and_overridable() {
+        let config = Config::load_with_env(
+            None,
+            env(&[
+                ("CSV_ANALYZER_RUM__SAMPLE_RATE", "0.25"),
+                ("CSV_ANALYZER_RUM__ENABLED", "false"),
+                (
+                    "CSV_ANALYZER_RUM__ALLOWED_ORIGINS",
+                    "[\"https://app.example\", \"http://localhost:8080\"]",
+                ),
+            ]),
+        )
+        .expect("env overrides");
+        assert_eq!(config.rum.sample_rate, 0.25);
+        assert!(!config.rum.enabled);
+        assert_eq!(config.rum.allowed_origins.len(), 2);
+        let error = check_text("[rum]\nsample_rate = 1.5\n", "c.toml").expect_err("rate");
+        assert_eq!(
+            error.to_string(),
+            "c.toml:2: `rum.sample_rate` must be between 0 and 1"
+        );
+        let error = check_text("[rum]\nallowed_origins = [\"https://a/x\"]\n", "c.toml")
+            .expect_err("origin with a path");
+        assert!(error.message.contains("not an origin"), "{error}");
+        let error = check_text("[rum]\nqueue_capacity = 10\n", "c.toml").expect_err("queue");
+        assert!(error.message.contains("at least 100"), "{error}");
+        assert!(check_text("[rum]\nallowed_origins = [\"*\"]\n", "c.toml").is_ok());
+    }
+
+    #[test]
     fn the_documented_example_is_valid() {
         let text = include_str!("../../docs/config.example.toml");
         let config = check_text(text, "docs/config.example.toml").expect("valid example");
         assert_eq!(config.metrics.sample_interval_seconds, 15);
+        assert_eq!(config, Config::default(), "the example shows the defaults");
     }
 }

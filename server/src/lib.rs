@@ -7,12 +7,14 @@
 //! - [`storage`]: SQLite (default) or PostgreSQL behind one repository layer.
 //! - [`telemetry`]: logs, traces and the Prometheus metrics registry.
 //! - [`http`]: middleware (security headers, limits) and the JSON error format.
-//! - [`tasks`]: background loops (metric sampling, retention).
+//! - [`tasks`]: background loops (metric sampling, retention, the RUM batch writer).
+//! - [`rum`]: real-user monitoring: beacon checks, rate limit, the write queue, the summary.
 
 pub mod cli;
 pub mod config;
 pub mod http;
 pub mod routes;
+pub mod rum;
 pub mod startup;
 pub mod storage;
 pub mod tasks;
@@ -43,6 +45,7 @@ struct StateInner {
     metrics: Arc<Metrics>,
     limits: Limits,
     security: SecurityHeaders,
+    rum: rum::Rum,
 }
 
 impl AppState {
@@ -54,6 +57,7 @@ impl AppState {
             Duration::from_secs(config.limits.request_timeout_seconds),
             config.limits.body_limit_bytes,
         );
+        let rum = rum::Rum::new(config.rum.clone(), metrics.clone());
         Ok(Self {
             inner: Arc::new(StateInner {
                 config,
@@ -61,12 +65,14 @@ impl AppState {
                 metrics,
                 limits,
                 security,
+                rum,
             }),
         })
     }
 
     /// Defaults with `dist_dir`, an in-memory SQLite database, fresh metrics: for tests and
-    /// tools that need a working app without a data directory.
+    /// tools that need a working app without a data directory. The RUM batch writer runs in a
+    /// task of its own until the state (every clone of it) is dropped.
     pub async fn in_memory(dist_dir: impl AsRef<Path>) -> Result<Self, startup::StartupError> {
         let config = Config {
             dist_dir: dist_dir.as_ref().to_path_buf(),
@@ -75,7 +81,16 @@ impl AppState {
         let store = Store::connect("sqlite::memory:").await?;
         store.migrate().await?;
         let metrics = Arc::new(Metrics::new(config.limits.concurrency));
-        Ok(Self::new(config, store, metrics)?)
+        let state = Self::new(config, store.clone(), metrics.clone())?;
+        if let Some(receiver) = state.rum().take_receiver() {
+            tokio::spawn(tasks::rum_writer::run(
+                receiver,
+                store,
+                metrics,
+                std::future::pending::<()>(),
+            ));
+        }
+        Ok(state)
     }
 
     pub fn config(&self) -> &Config {
@@ -88,6 +103,11 @@ impl AppState {
 
     pub fn metrics(&self) -> &Arc<Metrics> {
         &self.inner.metrics
+    }
+
+    /// Real-user-monitoring ingestion (rate limiter, write queue).
+    pub fn rum(&self) -> &rum::Rum {
+        &self.inner.rum
     }
 
     pub fn dist_dir(&self) -> &Path {

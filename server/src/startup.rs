@@ -1,6 +1,7 @@
 //! Start-up and shutdown of `serve`: data directory, database (connect, migrate), metrics,
-//! background tasks (sampler, retention), the listener, graceful shutdown on SIGTERM/Ctrl-C
-//! (in-flight requests drain, then tasks stop, then the database closes).
+//! background tasks (sampler, retention, RUM writer), the listener, graceful shutdown on
+//! SIGTERM/Ctrl-C (in-flight requests drain, then tasks stop — the RUM writer after writing
+//! every accepted beacon — then the database closes).
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -82,10 +83,22 @@ pub async fn run(
     let retention = tokio::spawn(tasks::retention::run(
         store.clone(),
         Duration::from_secs(config.retention.interval_seconds),
-        config.retention.metric_samples_days,
+        tasks::retention::MaxAges {
+            metric_samples_days: config.retention.metric_samples_days,
+            rum_days: config.rum.retention_days,
+        },
         config.retention.batch_size,
         until_stopped(stopped.clone()),
     ));
+
+    let rum_writer = state.rum().take_receiver().map(|receiver| {
+        tokio::spawn(tasks::rum_writer::run(
+            receiver,
+            store.clone(),
+            state.metrics().clone(),
+            until_stopped(stopped.clone()),
+        ))
+    });
 
     tracing::info!(addr = %local, dist = %config.dist_dir.display(), "listening");
     on_listening(local);
@@ -93,12 +106,17 @@ pub async fn run(
     let listener = listener.tap_io(|tcp| {
         let _ = tcp.set_nodelay(true);
     });
-    let served = axum::serve(listener, app(state))
+    // The peer address is what RUM's rate limit and stored network are made from.
+    let service = app(state).into_make_service_with_connect_info::<SocketAddr>();
+    let served = axum::serve(listener, service)
         .with_graceful_shutdown(shutdown)
         .await;
     tracing::info!("draining done, stopping background tasks");
     let _ = stop.send(true);
     let _ = tokio::join!(sampler, retention);
+    if let Some(writer) = rum_writer {
+        let _ = writer.await;
+    }
     store.close().await;
     served.map_err(|e| StartupError::Other(format!("server error: {e}")))?;
     tracing::info!("stopped");

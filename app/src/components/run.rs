@@ -124,6 +124,7 @@ impl<T: Send + Sync + 'static> Run<T> {
                 return;
             }
             let elapsed = (js_sys::Date::now() - run.started_ms.get_value()) / 1000.0;
+            crate::rum::timings::analysis_finished(&result, total, elapsed * 1000.0);
             run.seconds.try_set(elapsed);
             run.state.try_set(match result {
                 Ok(value) => RunState::Done(Arc::new(value)),

@@ -508,6 +508,7 @@ fn crash(inner: &Rc<RefCell<Inner>>, generation: u32, message: String) {
         }
         (old, pending)
     };
+    crate::rum::errors::worker_crashed(&message);
     if let Some(old) = old {
         old.worker.terminate();
     }

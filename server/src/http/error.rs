@@ -28,6 +28,13 @@ pub enum ApiError {
     /// No such resource or route; the message is shown to the client.
     #[error("{0}")]
     NotFound(String),
+    /// The request is understood but refused (e.g. a beacon from a foreign origin); the
+    /// message is shown to the client.
+    #[error("{0}")]
+    Forbidden(String),
+    /// This client sent too many requests: try again after `retry_after`.
+    #[error("too many requests from this client, retry later")]
+    RateLimited { retry_after: Duration },
     /// The request body is larger than the configured limit.
     #[error("the request body is larger than {limit_bytes} bytes")]
     PayloadTooLarge { limit_bytes: usize },
@@ -60,6 +67,8 @@ impl ApiError {
         match self {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Overloaded { .. } | Self::Timeout { .. } | Self::Unavailable { .. } => {
                 StatusCode::SERVICE_UNAVAILABLE
@@ -73,6 +82,8 @@ impl ApiError {
         match self {
             Self::BadRequest(_) => ErrorCode::BadRequest,
             Self::NotFound(_) => ErrorCode::NotFound,
+            Self::Forbidden(_) => ErrorCode::Forbidden,
+            Self::RateLimited { .. } => ErrorCode::RateLimited,
             Self::PayloadTooLarge { .. } => ErrorCode::PayloadTooLarge,
             Self::Overloaded { .. } => ErrorCode::Overloaded,
             Self::Timeout { .. } => ErrorCode::Timeout,
@@ -95,9 +106,9 @@ impl ApiError {
 
     fn retry_after(&self) -> Option<Duration> {
         match self {
-            Self::Overloaded { retry_after } | Self::Timeout { retry_after, .. } => {
-                Some(*retry_after)
-            }
+            Self::Overloaded { retry_after }
+            | Self::Timeout { retry_after, .. }
+            | Self::RateLimited { retry_after } => Some(*retry_after),
             _ => None,
         }
     }
@@ -148,6 +159,8 @@ pub struct ErrorBody {
 pub enum ErrorCode {
     BadRequest,
     NotFound,
+    Forbidden,
+    RateLimited,
     PayloadTooLarge,
     Overloaded,
     Timeout,
@@ -161,6 +174,8 @@ impl ErrorCode {
         match self {
             Self::BadRequest => "bad_request",
             Self::NotFound => "not_found",
+            Self::Forbidden => "forbidden",
+            Self::RateLimited => "rate_limited",
             Self::PayloadTooLarge => "payload_too_large",
             Self::Overloaded => "overloaded",
             Self::Timeout => "timeout",
@@ -250,6 +265,8 @@ mod tests {
         for code in [
             ErrorCode::BadRequest,
             ErrorCode::NotFound,
+            ErrorCode::Forbidden,
+            ErrorCode::RateLimited,
             ErrorCode::PayloadTooLarge,
             ErrorCode::Overloaded,
             ErrorCode::Timeout,

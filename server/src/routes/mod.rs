@@ -2,10 +2,11 @@
 
 mod health;
 pub mod openapi;
+mod rum;
 mod static_files;
 
 use axum::Router;
-use axum::routing::get;
+use axum::routing::{get, post};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 
@@ -21,6 +22,9 @@ pub fn router(state: AppState) -> Router {
     let inner = &state.inner;
     let app_routes = Router::new()
         .merge(openapi::router())
+        .route("/api/rum", post(rum::ingest))
+        .route("/api/rum/config", get(rum::client_config))
+        .route("/api/rum/summary", get(rum::summary))
         .merge(crate::http::api_fallback())
         .fallback_service(
             static_files::service(state.dist_dir())

@@ -16,9 +16,9 @@ use utoipa::openapi::content::ContentBuilder;
 use utoipa::openapi::header::HeaderBuilder;
 use utoipa::openapi::path::{Operation, PathItem};
 use utoipa::openapi::response::{Response, ResponseBuilder};
-use utoipa::openapi::schema::{ObjectBuilder, Ref, Type};
+use utoipa::openapi::schema::{ObjectBuilder, Ref, Schema, Type};
 use utoipa::openapi::{OpenApi as Document, RefOr};
-use utoipa::{Modify, OpenApi};
+use utoipa::{Modify, OpenApi, PartialSchema, ToSchema};
 
 use crate::http::{ErrorBody, ErrorCode};
 
@@ -36,14 +36,18 @@ pub const PATH: &str = "/api/openapi.json";
         super::health::healthz,
         super::health::readyz,
         super::health::metrics_doc,
+        super::rum::ingest,
+        super::rum::client_config,
+        super::rum::summary,
         openapi_json,
     ),
     components(schemas(ErrorBody, ErrorCode)),
     tags(
         (name = "probes", description = "Liveness, readiness and metrics"),
         (name = "meta", description = "This description"),
+        (name = "rum", description = "Real-user monitoring: beacons from the browser app and their aggregates"),
     ),
-    modifiers(&LimitResponses)
+    modifiers(&RumSchemas, &LimitResponses)
 )]
 pub struct ApiDoc;
 
@@ -82,6 +86,47 @@ pub async fn openapi_json() -> impl IntoResponse {
         DOCUMENT_JSON.as_str(),
     )
 }
+
+/// The RUM types (`shared::api::rum`, `shared::api::rum_summary`) as JSON Schemas, written in
+/// `rum_openapi.json` (`shared` does not depend on utoipa) and added to the components; the
+/// tests check them against the types (sample beacons and a real summary validate).
+pub struct RumSchemas;
+
+/// The JSON Schemas of the RUM components, by name.
+pub const RUM_SCHEMAS_JSON: &str = include_str!("rum_openapi.json");
+
+impl Modify for RumSchemas {
+    fn modify(&self, openapi: &mut Document) {
+        let schemas: std::collections::BTreeMap<String, RefOr<Schema>> =
+            serde_json::from_str(RUM_SCHEMAS_JSON).expect("rum_openapi.json is valid");
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.schemas.extend(schemas);
+    }
+}
+
+/// A `$ref` to one of the [`RumSchemas`] components, for `#[utoipa::path]` bodies.
+macro_rules! rum_schema_ref {
+    ($type:ident, $name:literal) => {
+        #[doc = concat!("`#/components/schemas/", $name, "` (see [`RumSchemas`]).")]
+        pub struct $type;
+
+        impl PartialSchema for $type {
+            fn schema() -> RefOr<Schema> {
+                Ref::from_schema_name($name).into()
+            }
+        }
+
+        impl ToSchema for $type {
+            fn name() -> std::borrow::Cow<'static, str> {
+                std::borrow::Cow::Borrowed($name)
+            }
+        }
+    };
+}
+
+rum_schema_ref!(BeaconSchema, "RumBeacon");
+rum_schema_ref!(RumClientConfigSchema, "RumClientConfig");
+rum_schema_ref!(RumSummarySchema, "RumSummary");
 
 /// Adds the answers of the limits layer (413 body too large, 503 overloaded or timed out) to
 /// every operation that does not document them itself.

@@ -14,7 +14,7 @@
 //!   `server/migrations/postgres` create the same tables and columns; they are embedded in the
 //!   binary with `sqlx::migrate!` (no database at compile time), and all queries use the runtime
 //!   `sqlx::query` API.
-//! - **One module per aggregate** ([`metric_samples`], later RUM events, probes, alerts,
+//! - **One module per aggregate** ([`metric_samples`], [`rum`], later probes, alerts,
 //!   incidents): a public repository type in its `mod.rs` whose methods `match` on the engine and
 //!   call that module's `sqlite.rs` or `postgres.rs`. Adding an aggregate touches its own module
 //!   and one accessor here.
@@ -25,6 +25,7 @@
 pub mod error;
 pub mod metric_samples;
 pub mod postgres;
+pub mod rum;
 pub mod sqlite;
 
 use std::time::Duration;
@@ -34,6 +35,7 @@ use sqlx::{PgPool, SqlitePool};
 
 pub use error::{StorageError, redact_url};
 pub use metric_samples::{MetricSample, MetricSamples, canonical_labels};
+pub use rum::{ErrorDetail, RumEventRow, RumEvents};
 
 /// How long getting a pooled connection may take before the operation fails.
 pub const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
@@ -149,6 +151,11 @@ impl Store {
     /// The metric samples repository.
     pub fn metric_samples(&self) -> MetricSamples {
         MetricSamples::new(self.clone())
+    }
+
+    /// The real-user-monitoring repository (events, error groups).
+    pub fn rum(&self) -> RumEvents {
+        RumEvents::new(self.clone())
     }
 }
 

@@ -2,4 +2,5 @@
 //! directly with a controlled clock.
 
 pub mod retention;
+pub mod rum_writer;
 pub mod sampler;

@@ -1,8 +1,8 @@
 //! Retention: deletes stored data past its configured age, in bounded batches, so that a large
 //! clean-up never holds the database (SQLite's single writer) for long.
 //!
-//! Today it covers metric samples; later aggregates (RUM events, probe results, …) add their own
-//! deletes to [`step`].
+//! It covers metric samples ([`step`]) and real-user-monitoring events and error groups
+//! ([`rum_step`]), each with its own maximum age; later aggregates add their own step.
 
 use std::future::Future;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -42,13 +42,43 @@ pub async fn step(
     }
 }
 
-/// Runs [`step`] now and then every `interval` until `shutdown` completes, logging what it
-/// deleted. An error is logged and retried at the next interval. Shutdown interrupts a running
+/// Deletes the RUM events received more than `max_age_days` before `now_ms`, then the error
+/// groups (and their session rows) last seen before then, `batch` rows per statement, until
+/// none older is left. Returns how many rows it deleted.
+pub async fn rum_step(
+    store: &Store,
+    now_ms: i64,
+    max_age_days: u64,
+    batch: u32,
+) -> Result<u64, StorageError> {
+    let cutoff = cutoff_ms(now_ms, max_age_days);
+    let rum = store.rum();
+    let batch = batch.max(1);
+    let mut total = 0;
+    loop {
+        let deleted = rum.delete_older_than(cutoff, batch).await?;
+        total += deleted;
+        if deleted < u64::from(batch) {
+            return Ok(total);
+        }
+        tokio::task::yield_now().await;
+    }
+}
+
+/// How long each kind of data is kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MaxAges {
+    pub metric_samples_days: u64,
+    pub rum_days: u64,
+}
+
+/// Runs [`step`] and [`rum_step`] now and then every `interval` until `shutdown` completes,
+/// logging what they deleted. An error is logged and retried at the next interval. Shutdown interrupts a running
 /// step between (or during) statements; each statement is atomic, so nothing is half-deleted.
 pub async fn run(
     store: Store,
     interval: Duration,
-    max_age_days: u64,
+    max_ages: MaxAges,
     batch: u32,
     shutdown: impl Future<Output = ()>,
 ) {
@@ -57,35 +87,52 @@ pub async fn run(
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     tracing::info!(
         interval_seconds = interval.as_secs(),
-        max_age_days,
+        metric_samples_days = max_ages.metric_samples_days,
+        rum_days = max_ages.rum_days,
         batch,
         "retention task started"
     );
-    loop {
+    'run: loop {
         tokio::select! {
             () = &mut shutdown => break,
             _ = ticks.tick() => {}
         }
-        let started = tokio::time::Instant::now();
-        let result = tokio::select! {
-            () = &mut shutdown => break,
-            result = step(&store, unix_now_ms(), max_age_days, batch) => result,
-        };
-        let elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-        match result {
-            Ok(0) => tracing::debug!(table = "metric_samples", "retention: nothing to delete"),
-            Ok(deleted) => tracing::info!(
-                table = "metric_samples",
-                deleted,
-                max_age_days,
-                elapsed_ms,
-                "retention deleted old rows"
-            ),
-            Err(error) => tracing::warn!(
-                table = "metric_samples",
-                error = %error,
-                "retention failed; retrying at the next interval"
-            ),
+        for table in ["metric_samples", "rum_events"] {
+            let started = tokio::time::Instant::now();
+            let now = unix_now_ms();
+            let (max_age_days, work) = if table == "metric_samples" {
+                let days = max_ages.metric_samples_days;
+                (
+                    days,
+                    futures_util::future::Either::Left(step(&store, now, days, batch)),
+                )
+            } else {
+                let days = max_ages.rum_days;
+                (
+                    days,
+                    futures_util::future::Either::Right(rum_step(&store, now, days, batch)),
+                )
+            };
+            let result = tokio::select! {
+                () = &mut shutdown => break 'run,
+                result = work => result,
+            };
+            let elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+            match result {
+                Ok(0) => tracing::debug!(table, "retention: nothing to delete"),
+                Ok(deleted) => tracing::info!(
+                    table,
+                    deleted,
+                    max_age_days,
+                    elapsed_ms,
+                    "retention deleted old rows"
+                ),
+                Err(error) => tracing::warn!(
+                    table,
+                    error = %error,
+                    "retention failed; retrying at the next interval"
+                ),
+            }
         }
     }
     tracing::info!("retention task stopped");

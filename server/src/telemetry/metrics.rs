@@ -46,8 +46,10 @@ use axum::response::{IntoResponse, Response};
 use prometheus_client::collector::Collector;
 use prometheus_client::encoding::{DescriptorEncoder, EncodeMetric, NoLabelSet, prometheus_text};
 use prometheus_client::metrics::MetricType;
-use prometheus_client::metrics::counter::ConstCounter;
-use prometheus_client::metrics::gauge::ConstGauge;
+use prometheus_client::metrics::counter::{ConstCounter, Counter};
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::{ConstGauge, Gauge};
+use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 use tower::{Layer, Service};
 
@@ -85,6 +87,29 @@ pub const HOST_MEMORY_USAGE_RATIO: &str = "host_memory_usage_ratio";
 /// Gauge: used share of the filesystem holding the data directory (`1 - available / total`).
 pub const DATA_DIR_DISK_USAGE_RATIO: &str = "data_dir_disk_usage_ratio";
 
+/// Counter `{outcome}`: `POST /api/rum` answers, by [`RUM_OUTCOMES`].
+pub const RUM_BEACONS_TOTAL: &str = "rum_beacons_total";
+/// Counter `{type}`: events of accepted beacons (`vital`, `navigation`, `timing`, `error`).
+pub const RUM_EVENTS_ACCEPTED_TOTAL: &str = "rum_events_accepted_total";
+/// Counter: stored rows (one per event) written by the batch writer.
+pub const RUM_ROWS_WRITTEN_TOTAL: &str = "rum_rows_written_total";
+/// Counter: rows accepted (answered 202) but never written: the database kept failing past the
+/// writer's retries. Should stay 0; alert on any increase.
+pub const RUM_ROWS_DROPPED_TOTAL: &str = "rum_rows_dropped_total";
+/// Gauge: rows accepted and waiting for the batch writer.
+pub const RUM_QUEUE_ROWS: &str = "rum_queue_rows";
+/// Histogram: time to write one batch (one transaction) to the database, seconds.
+pub const RUM_WRITE_DURATION_SECONDS: &str = "rum_write_duration_seconds";
+/// Histogram `{vital, route, device}`: LCP, FCP, INP and TTFB as browsers measured them, seconds.
+pub const RUM_WEB_VITAL_SECONDS: &str = "rum_web_vital_seconds";
+/// Histogram `{route, device}`: cumulative layout shift (unitless).
+pub const RUM_CUMULATIVE_LAYOUT_SHIFT: &str = "rum_cumulative_layout_shift";
+/// Histogram `{step, route, device}`: analysis steps (read, parse, profile, drift, quality) as
+/// users waited for them, seconds.
+pub const RUM_ANALYSIS_DURATION_SECONDS: &str = "rum_analysis_duration_seconds";
+/// Counter `{kind}`: JavaScript errors, panics and failed requests reported by browsers.
+pub const RUM_ERRORS_TOTAL: &str = "rum_errors_total";
+
 /// Label: the route template (`/items/{id}`), [`ROUTE_STATIC`] or [`ROUTE_OTHER`].
 pub const LABEL_ROUTE: &str = "route";
 /// Label: the request method; methods outside [`METHODS`] are [`METHOD_OTHER`].
@@ -94,6 +119,49 @@ pub const LABEL_STATUS_CLASS: &str = "status_class";
 /// Label added to every stored sample (not to the exposition, where Prometheus adds its own)
 /// when several servers share one database, see [`Metrics::with_instance`].
 pub const LABEL_INSTANCE: &str = "instance";
+
+/// Label of RUM series: why `POST /api/rum` answered as it did, one of [`RUM_OUTCOMES`].
+pub const LABEL_OUTCOME: &str = "outcome";
+/// Label of RUM series: the event type.
+pub const LABEL_EVENT_TYPE: &str = "type";
+/// Label of RUM series: the web vital (`LCP`, `FCP`, `INP`, `TTFB`).
+pub const LABEL_VITAL: &str = "vital";
+/// Label of RUM series: `mobile` or `desktop`.
+pub const LABEL_DEVICE: &str = "device";
+/// Label of RUM series: the analysis step.
+pub const LABEL_STEP: &str = "step";
+/// Label of RUM series: the error kind.
+pub const LABEL_KIND: &str = "kind";
+/// The `outcome` values of [`RUM_BEACONS_TOTAL`].
+pub const RUM_OUTCOMES: [&str; 7] = [
+    "accepted",
+    "bad_request",
+    "too_large",
+    "forbidden",
+    "rate_limited",
+    "overloaded",
+    "disabled",
+];
+/// At most this many distinct page routes get their own `route` label in the RUM series; the
+/// routes after them (and anything that does not look like a route template) are
+/// [`ROUTE_OTHER`]. Browsers choose what they send: the bound keeps a hostile client from
+/// creating series without end.
+pub const RUM_MAX_ROUTE_LABELS: usize = 32;
+/// Buckets of [`RUM_WEB_VITAL_SECONDS`]: every web-vitals threshold is a bound (INP 0.2/0.5,
+/// TTFB 0.8/1.8, FCP 1.8/3, LCP 2.5/4 s), so each rating band is read exactly.
+pub const RUM_VITAL_BUCKETS_SECONDS: [f64; 14] = [
+    0.05, 0.1, 0.2, 0.3, 0.5, 0.8, 1.0, 1.8, 2.5, 3.0, 4.0, 6.0, 10.0, 20.0,
+];
+/// Buckets of [`RUM_CUMULATIVE_LAYOUT_SHIFT`] (0.1 and 0.25 are the thresholds).
+pub const RUM_CLS_BUCKETS: [f64; 7] = [0.01, 0.05, 0.1, 0.15, 0.25, 0.5, 1.0];
+/// Buckets of [`RUM_ANALYSIS_DURATION_SECONDS`] (0.2 s is the seed's prediction-latency target).
+pub const RUM_ANALYSIS_BUCKETS_SECONDS: [f64; 13] = [
+    0.01, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0,
+];
+/// Buckets of [`RUM_WRITE_DURATION_SECONDS`].
+pub const RUM_WRITE_BUCKETS_SECONDS: [f64; 11] = [
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
+];
 
 /// `route` of a request that no route matched and no service named.
 pub const ROUTE_OTHER: &str = "other";
@@ -142,6 +210,19 @@ const HELP_HOST_CPU: &str = "Busy share of the host CPU time since the previous 
 const HELP_HOST_MEMORY: &str = "Used share of the host memory, 1 - available/total (0 to 1).";
 const HELP_DISK: &str =
     "Used share of the filesystem holding the data directory, 1 - available/total (0 to 1).";
+const HELP_RUM_BEACONS: &str = "POST /api/rum answers, by outcome.";
+const HELP_RUM_EVENTS: &str = "Events of accepted RUM beacons, by type.";
+const HELP_RUM_WRITTEN: &str = "RUM rows written to the database.";
+const HELP_RUM_DROPPED: &str =
+    "RUM rows accepted but not written (the database kept failing); should stay 0.";
+const HELP_RUM_QUEUE: &str = "RUM rows accepted and waiting for the batch writer.";
+const HELP_RUM_WRITE: &str = "Time to write one batch of RUM rows, seconds.";
+const HELP_RUM_VITAL: &str =
+    "Web vitals (LCP, FCP, INP, TTFB) measured by browsers, by route and device class, seconds.";
+const HELP_RUM_CLS: &str = "Cumulative layout shift measured by browsers, by route and device.";
+const HELP_RUM_ANALYSIS: &str =
+    "Analysis steps as users waited for them, by step, route and device class, seconds.";
+const HELP_RUM_ERRORS: &str = "Errors reported by browsers, by kind.";
 
 // ---------------------------------------------------------------------------------------------
 // The registry and its figures.
@@ -153,6 +234,7 @@ pub struct Metrics {
     registry: Registry,
     shared: Arc<Shared>,
     instance: Option<String>,
+    rum: RumMetrics,
 }
 
 /// What the registry's collectors and the middleware share.
@@ -194,10 +276,12 @@ impl Metrics {
         let mut registry = Registry::default();
         registry.register_collector(Box::new(HttpCollector(shared.clone())));
         registry.register_collector(Box::new(SystemCollector(shared.clone())));
+        let rum = RumMetrics::new(&mut registry);
         Self {
             registry,
             shared,
             instance: None,
+            rum,
         }
     }
 
@@ -223,6 +307,11 @@ impl Metrics {
     /// Their names belong in this module too.
     pub fn registry_mut(&mut self) -> &mut Registry {
         &mut self.registry
+    }
+
+    /// The real-user-monitoring series.
+    pub fn rum(&self) -> &RumMetrics {
+        &self.rum
     }
 
     /// The concurrency limit saturation is measured against.
@@ -744,6 +833,196 @@ impl Collector for SystemCollector {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Real-user monitoring: what browsers report (`POST /api/rum`) and how ingestion keeps up.
+
+type RouteDevice = [(&'static str, String); 2];
+type NamedRouteDevice = [(&'static str, String); 3];
+type Single = [(&'static str, &'static str); 1];
+type HistogramFamily<L> = Family<L, Histogram, fn() -> Histogram>;
+
+/// The RUM series, registered in the [`Metrics`] registry; reach them with [`Metrics::rum`].
+#[derive(Debug)]
+pub struct RumMetrics {
+    beacons: Family<Single, Counter>,
+    events: Family<Single, Counter>,
+    errors: Family<Single, Counter>,
+    written: Counter,
+    dropped: Counter,
+    queue: Gauge,
+    write_seconds: Histogram,
+    vitals: HistogramFamily<NamedRouteDevice>,
+    cls: HistogramFamily<RouteDevice>,
+    analysis: HistogramFamily<NamedRouteDevice>,
+    routes: RwLock<std::collections::HashSet<String>>,
+}
+
+impl RumMetrics {
+    fn new(registry: &mut Registry) -> Self {
+        let this = Self {
+            beacons: Family::default(),
+            events: Family::default(),
+            errors: Family::default(),
+            written: Counter::default(),
+            dropped: Counter::default(),
+            queue: Gauge::default(),
+            write_seconds: Histogram::new(RUM_WRITE_BUCKETS_SECONDS),
+            vitals: Family::new_with_constructor(|| Histogram::new(RUM_VITAL_BUCKETS_SECONDS)),
+            cls: Family::new_with_constructor(|| Histogram::new(RUM_CLS_BUCKETS)),
+            analysis: Family::new_with_constructor(|| Histogram::new(RUM_ANALYSIS_BUCKETS_SECONDS)),
+            routes: RwLock::new(std::collections::HashSet::new()),
+        };
+        // Every outcome from the start, so a rate sees the first refusal.
+        for outcome in RUM_OUTCOMES {
+            let _ = this.beacons.get_or_create(&[(LABEL_OUTCOME, outcome)]);
+        }
+        let _ = this.dropped.get();
+        let base = counter_base;
+        registry.register(
+            base(RUM_BEACONS_TOTAL),
+            HELP_RUM_BEACONS,
+            this.beacons.clone(),
+        );
+        registry.register(
+            base(RUM_EVENTS_ACCEPTED_TOTAL),
+            HELP_RUM_EVENTS,
+            this.events.clone(),
+        );
+        registry.register(
+            base(RUM_ROWS_WRITTEN_TOTAL),
+            HELP_RUM_WRITTEN,
+            this.written.clone(),
+        );
+        registry.register(
+            base(RUM_ROWS_DROPPED_TOTAL),
+            HELP_RUM_DROPPED,
+            this.dropped.clone(),
+        );
+        registry.register(RUM_QUEUE_ROWS, HELP_RUM_QUEUE, this.queue.clone());
+        registry.register(
+            RUM_WRITE_DURATION_SECONDS,
+            HELP_RUM_WRITE,
+            this.write_seconds.clone(),
+        );
+        registry.register(RUM_WEB_VITAL_SECONDS, HELP_RUM_VITAL, this.vitals.clone());
+        registry.register(RUM_CUMULATIVE_LAYOUT_SHIFT, HELP_RUM_CLS, this.cls.clone());
+        registry.register(
+            RUM_ANALYSIS_DURATION_SECONDS,
+            HELP_RUM_ANALYSIS,
+            this.analysis.clone(),
+        );
+        registry.register(base(RUM_ERRORS_TOTAL), HELP_RUM_ERRORS, this.errors.clone());
+        this
+    }
+
+    /// Counts one answer of `POST /api/rum`; `outcome` is one of [`RUM_OUTCOMES`].
+    pub fn beacon(&self, outcome: &'static str) {
+        debug_assert!(RUM_OUTCOMES.contains(&outcome), "{outcome}");
+        self.beacons
+            .get_or_create(&[(LABEL_OUTCOME, outcome)])
+            .inc();
+    }
+
+    /// Counts `n` accepted events of type `event_type`.
+    pub fn events_accepted(&self, event_type: &'static str, n: u64) {
+        self.events
+            .get_or_create(&[(LABEL_EVENT_TYPE, event_type)])
+            .inc_by(n);
+    }
+
+    /// Observes a web vital: `name` is `LCP`, `FCP`, `INP`, `TTFB` (milliseconds) or `CLS`.
+    pub fn vital(&self, name: &'static str, route: &str, device: &'static str, value: f64) {
+        let route = self.route_label(route);
+        if name == "CLS" {
+            let labels = [(LABEL_ROUTE, route), (LABEL_DEVICE, device.to_string())];
+            self.cls.get_or_create(&labels).observe(value);
+        } else {
+            let labels = [
+                (LABEL_VITAL, name.to_string()),
+                (LABEL_ROUTE, route),
+                (LABEL_DEVICE, device.to_string()),
+            ];
+            self.vitals.get_or_create(&labels).observe(value / 1000.0);
+        }
+    }
+
+    /// Observes an analysis step that took `duration_ms`.
+    pub fn analysis(&self, step: &'static str, route: &str, device: &'static str, ms: f64) {
+        let labels = [
+            (LABEL_STEP, step.to_string()),
+            (LABEL_ROUTE, self.route_label(route)),
+            (LABEL_DEVICE, device.to_string()),
+        ];
+        self.analysis.get_or_create(&labels).observe(ms / 1000.0);
+    }
+
+    /// Counts an error of `kind` reported by a browser.
+    pub fn error(&self, kind: &'static str) {
+        self.errors.get_or_create(&[(LABEL_KIND, kind)]).inc();
+    }
+
+    /// `n` rows entered (`n > 0`) or left (`n < 0`) the write queue.
+    pub fn queue_add(&self, n: i64) {
+        self.queue.inc_by(n);
+    }
+
+    /// The write queue's length as counted here.
+    pub fn queue_rows(&self) -> i64 {
+        self.queue.get()
+    }
+
+    /// A batch of `rows` was written in `elapsed`.
+    pub fn written(&self, rows: u64, elapsed: Duration) {
+        self.written.inc_by(rows);
+        self.write_seconds.observe(elapsed.as_secs_f64());
+    }
+
+    /// `rows` accepted rows could not be written.
+    pub fn dropped(&self, rows: u64) {
+        self.dropped.inc_by(rows);
+    }
+
+    /// Rows written so far.
+    pub fn written_total(&self) -> u64 {
+        self.written.get()
+    }
+
+    /// Rows dropped so far.
+    pub fn dropped_total(&self) -> u64 {
+        self.dropped.get()
+    }
+
+    /// The `route` label of a page route: itself while fewer than [`RUM_MAX_ROUTE_LABELS`]
+    /// routes are known and it looks like a route template (`/`, letters, digits, `-_./{}:`,
+    /// at most 64 bytes), else [`ROUTE_OTHER`].
+    pub fn route_label(&self, route: &str) -> String {
+        let plausible = route.starts_with('/')
+            && route.len() <= 64
+            && route
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"/-_.{}:".contains(&b));
+        if !plausible {
+            return ROUTE_OTHER.to_string();
+        }
+        let known = self.routes.read().unwrap_or_else(PoisonError::into_inner);
+        if known.contains(route) {
+            return route.to_string();
+        }
+        let full = known.len() >= RUM_MAX_ROUTE_LABELS;
+        drop(known);
+        if full {
+            return ROUTE_OTHER.to_string();
+        }
+        let mut known = self.routes.write().unwrap_or_else(PoisonError::into_inner);
+        if known.len() < RUM_MAX_ROUTE_LABELS {
+            known.insert(route.to_string());
+            route.to_string()
+        } else {
+            ROUTE_OTHER.to_string()
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
 // HTTP: the middleware and the `/metrics` handler.
 
 /// The `Content-Type` of [`metrics_handler`]'s answer (Prometheus text format 0.0.4).
@@ -1032,5 +1311,39 @@ mod tests {
         assert!(text.contains(
             "http_request_duration_seconds_bucket{route=\"/a\",method=\"GET\",status_class=\"2xx\",le=\"0.2\"} 1\n"
         ), "{text}");
+    }
+
+    #[test]
+    fn rum_series_are_exposed_with_bounded_routes() {
+        let metrics = Metrics::new(4);
+        let rum = metrics.rum();
+        rum.beacon("accepted");
+        rum.vital("LCP", "/drift", "mobile", 2500.0);
+        rum.vital("CLS", "/drift", "mobile", 0.3);
+        rum.analysis("parse", "/", "desktop", 150.0);
+        rum.error("panic");
+        for i in 0..RUM_MAX_ROUTE_LABELS + 5 {
+            rum.vital("INP", &format!("/r{i}"), "desktop", 100.0);
+        }
+        assert_eq!(rum.route_label("/drift?x=1"), "other");
+        assert_eq!(rum.route_label("/r999"), "other");
+        let text = metrics.encode();
+        assert!(
+            text.contains("rum_beacons_total{outcome=\"accepted\"} 1\n"),
+            "{text}"
+        );
+        assert!(text.contains("rum_beacons_total{outcome=\"rate_limited\"} 0\n"));
+        assert!(text.contains(
+            "rum_web_vital_seconds_bucket{vital=\"LCP\",route=\"/drift\",device=\"mobile\",le=\"2.5\"} 1\n"
+        ), "{text}");
+        assert!(text.contains(
+            "rum_cumulative_layout_shift_bucket{route=\"/drift\",device=\"mobile\",le=\"0.25\"} 0\n"
+        ));
+        assert!(text.contains(
+            "rum_analysis_duration_seconds_bucket{step=\"parse\",route=\"/\",device=\"desktop\",le=\"0.2\"} 1\n"
+        ));
+        assert!(text.contains("rum_errors_total{kind=\"panic\"} 1\n"));
+        assert!(text.contains("route=\"other\""));
+        assert!(text.contains("rum_rows_dropped_total 0\n"));
     }
 }

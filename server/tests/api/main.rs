@@ -3,6 +3,7 @@
 
 #[path = "../support/postgres.rs"]
 mod postgres;
+mod rum;
 mod running;
 mod static_app;
 

@@ -13,20 +13,29 @@ use tokio::sync::oneshot;
 use super::fake_dist;
 use super::postgres::{TempDatabase, postgres_or_skip};
 
-/// A server started by `startup::run`, stopped (gracefully) on drop of `stop`.
-struct Running {
-    base: String,
+/// A server started by `startup::run`, stopped (gracefully) by [`Running::shutdown`].
+pub struct Running {
+    pub base: String,
     stop: Option<oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<Result<(), server::startup::StartupError>>,
-    database_url: String,
+    pub database_url: String,
     _dist: tempfile::TempDir,
-    data: tempfile::TempDir,
+    pub data: tempfile::TempDir,
 }
 
 impl Running {
-    async fn start(database_url: &str) -> Running {
+    pub async fn start(database_url: &str) -> Running {
+        Self::start_with(database_url, tempfile::tempdir().expect("data dir"), |_| {}).await
+    }
+
+    /// A server on `database_url` (empty: SQLite in `data`) with its configuration changed
+    /// by `configure`.
+    pub async fn start_with(
+        database_url: &str,
+        data: tempfile::TempDir,
+        configure: impl FnOnce(&mut Config),
+    ) -> Running {
         let dist = fake_dist();
-        let data = tempfile::tempdir().expect("data dir");
         let mut config = Config {
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             data_dir: data.path().to_path_buf(),
@@ -35,6 +44,7 @@ impl Running {
             ..Config::default()
         };
         config.metrics.sample_interval_seconds = 1;
+        configure(&mut config);
         let database_url = config.effective_database_url();
         let (stop, stopped) = oneshot::channel::<()>();
         let (listening, address) = oneshot::channel::<SocketAddr>();
@@ -61,11 +71,13 @@ impl Running {
         }
     }
 
-    fn url(&self, path: &str) -> String {
+    pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
 
-    async fn shutdown(mut self) {
+    /// Stops the server gracefully; panics if it does not stop cleanly within 30 s. Returns
+    /// the data directory, for a look at what the server left.
+    pub async fn shutdown(mut self) -> tempfile::TempDir {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
@@ -74,10 +86,11 @@ impl Running {
             .expect("the server stops within 30 s")
             .expect("the server task does not panic");
         result.expect("the server stops cleanly");
+        self.data
     }
 }
 
-async fn metrics_text(server: &Running) -> String {
+pub async fn metrics_text(server: &Running) -> String {
     let response = reqwest::get(server.url("/metrics"))
         .await
         .expect("/metrics");
@@ -86,13 +99,13 @@ async fn metrics_text(server: &Running) -> String {
 }
 
 /// The value of one sample line of the exposition (`name{labels} value`).
-fn sample(text: &str, series: &str) -> f64 {
+pub fn sample(text: &str, series: &str) -> f64 {
     text.lines()
         .find_map(|line| line.strip_prefix(series)?.trim().parse::<f64>().ok())
         .unwrap_or(0.0)
 }
 
-fn promtool_check(text: &str) {
+pub fn promtool_check(text: &str) {
     let Ok(mut child) = std::process::Command::new("promtool")
         .args(["check", "metrics"])
         .stdin(std::process::Stdio::piped())

@@ -57,7 +57,9 @@ else
         mkdir -p "$dist"
         echo '<!doctype html><title>CSV Analyzer</title>' >"$dist/index.html"
     fi
-    "$bin" serve --addr 127.0.0.1:0 --dist-dir "$dist" --data-dir "$work/data" \
+    # The script's own CSV_ANALYZER_* settings are not configuration keys of the server.
+    env -u CSV_ANALYZER_BIN -u CSV_ANALYZER_DIST_DIR \
+        "$bin" serve --addr 127.0.0.1:0 --dist-dir "$dist" --data-dir "$work/data" \
         >"$work/stdout" 2>"$work/stderr" &
     server_pid=$!
     base=""

@@ -12,6 +12,7 @@ mod metric_samples;
 #[path = "../support/postgres.rs"]
 mod postgres;
 mod retention;
+mod rum;
 mod store;
 
 pub use postgres::{execute, postgres_or_skip, postgres_url, with_param};

@@ -3,7 +3,12 @@
 //!
 //! - [`provenance`]: the envelope of an exported result (app version, files and their hashes,
 //!   parameters), around exactly what the CLI prints with `--json`.
+//! - [`rum`]: the real-user-monitoring beacon the app sends to `POST /api/rum`.
+//! - [`rum_summary`]: what the server answers on `GET /api/rum/config` and
+//!   `GET /api/rum/summary`.
 
 pub mod provenance;
+pub mod rum;
+pub mod rum_summary;
 
 pub use provenance::{FileProvenance, FileRole, Provenance, WithProvenance};

@@ -1,0 +1,105 @@
+//! Product timings: how long an analysis took as the user saw it — from the click to the
+//! result, in the worker — with the input's size and row count in buckets (never the figures
+//! themselves, never a name). Recorded by [`crate::components::run::Run::start`].
+//!
+//! The worker does not report its reading and parsing times separately, so `read` and `parse`
+//! timings are not sent yet.
+
+use std::any::Any;
+
+use shared::api::rum::{Event, RowsBucket, SizeBucket, Thread, Timing, TimingName};
+
+use super::{context, errors, now, sender};
+use crate::worker::client::{AnalysisError, DriftOutcome, ProfileOutcome, QualityOutcome};
+
+/// Which analysis `result` is, and how many rows it read.
+pub fn describe(result: &dyn Any) -> Option<(TimingName, u64)> {
+    if let Some(profile) = result.downcast_ref::<ProfileOutcome>() {
+        return Some((TimingName::Profile, profile.result.rows));
+    }
+    if let Some(drift) = result.downcast_ref::<DriftOutcome>() {
+        let rows = drift.result.reference_rows + drift.result.current_rows;
+        return Some((TimingName::Drift, rows));
+    }
+    if let Some(quality) = result.downcast_ref::<QualityOutcome>() {
+        let rows = quality.result.rows + quality.result.skipped_rows;
+        return Some((TimingName::Quality, rows));
+    }
+    None
+}
+
+/// The timing event of an analysis of `total_bytes` that took `elapsed_ms`.
+pub fn timing(
+    name: TimingName,
+    total_bytes: u64,
+    rows: u64,
+    elapsed_ms: f64,
+    at_ms: f64,
+) -> Timing {
+    Timing {
+        name,
+        duration_ms: if elapsed_ms.is_finite() {
+            elapsed_ms.max(0.0)
+        } else {
+            0.0
+        },
+        size: SizeBucket::of_bytes(total_bytes),
+        rows: RowsBucket::of_rows(rows),
+        thread: Thread::Worker,
+        at_ms: at_ms.max(0.0),
+    }
+}
+
+/// An analysis of `total_bytes` ended after `elapsed_ms`: a timing when it gave a result, an
+/// error report when it failed because of the app.
+pub fn analysis_finished<T: 'static>(
+    result: &Result<T, AnalysisError>,
+    total_bytes: u64,
+    elapsed_ms: f64,
+) {
+    match result {
+        Ok(value) => {
+            if let Some((name, rows)) = describe(value) {
+                let event = timing(name, total_bytes, rows, elapsed_ms, now());
+                sender::push(context::current(), Event::Timing(event));
+            }
+        }
+        Err(error) => errors::analysis_failed(error),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use shared::api::Provenance;
+    use shared::profile::{ProfileOptions, Profiler};
+
+    use super::*;
+    use crate::worker::client::Outcome;
+
+    #[test]
+    fn a_profile_is_described_by_buckets_only() {
+        let mut profiler = Profiler::new(ProfileOptions::default());
+        profiler.push(b"x\n1\n2\n3\n");
+        let outcome: ProfileOutcome = Outcome {
+            result: profiler.finish().into_profile(),
+            provenance: Provenance {
+                app_version: "0.1.0".into(),
+                generated_at: String::new(),
+                files: Vec::new(),
+                parameters: serde_json::Value::Null,
+            },
+            json: String::new(),
+        };
+        assert_eq!(describe(&outcome), Some((TimingName::Profile, 3)));
+        assert_eq!(describe(&"not an analysis"), None);
+        let event = timing(TimingName::Profile, 2_500_000, 3, 812.5, 1000.0);
+        assert_eq!(event.size, SizeBucket::UpToTenMb);
+        assert_eq!(event.rows, RowsBucket::UnderThousand);
+        assert_eq!(event.thread, Thread::Worker);
+        let json = serde_json::to_string(&Event::Timing(event)).unwrap();
+        assert_eq!(
+            json,
+            r#"{"type":"timing","name":"profile","duration_ms":812.5,"size":"1-10MB","rows":"<1k","thread":"worker","at_ms":1000.0}"#
+        );
+    }
+}

@@ -1,0 +1,255 @@
+//! The RUM repository on both engines: batch writes, error groups with affected sessions,
+//! windows, retention; and the two dialects' tables have the same columns.
+
+use server::storage::rum::{NavigationDetail, WINDOW_READ_LIMIT};
+use server::storage::{ErrorDetail, RumEventRow, Store};
+use server::tasks::retention;
+
+use crate::on_both_engines;
+
+const DAY_MS: i64 = 24 * 60 * 60 * 1000;
+
+fn vital(session: &str, at: i64, value: f64) -> RumEventRow {
+    RumEventRow {
+        received_ms: at,
+        session: session.into(),
+        app_version: "0.1.0".into(),
+        route: "/drift".into(),
+        device: "mobile",
+        browser: "chromium",
+        viewport: "360-767",
+        connection: Some("4g".into()),
+        client_net: Some("203.0.113.0/24".into()),
+        event_type: "vital",
+        name: "LCP",
+        value: Some(value),
+        rating: Some("good"),
+        at_ms: 812.5,
+        size_bucket: None,
+        rows_bucket: None,
+        thread: None,
+        error: None,
+        navigation: None,
+    }
+}
+
+fn error(session: &str, at: i64, fingerprint: &str, stack: Option<&str>) -> RumEventRow {
+    RumEventRow {
+        event_type: "error",
+        name: "panic",
+        value: None,
+        rating: None,
+        error: Some(ErrorDetail {
+            message: format!("row {at} failed"),
+            source: "https://h/app.js".to_string(),
+            line: 3,
+            column: 9,
+            fingerprint: fingerprint.to_string(),
+            stack: stack.map(str::to_string),
+        }),
+        ..vital(session, at, 0.0)
+    }
+}
+
+on_both_engines! {
+    /// A large batch is written whole (every chunk size), and reads give it back.
+    async fn a_batch_is_written_whole(store) {
+        store.migrate().await.expect("migrate");
+        let rum = store.rum();
+        let mut rows: Vec<RumEventRow> =
+            (0..1_537).map(|i| vital("sessionaa", 1_000 + i, i as f64)).collect();
+        rows[1].event_type = "navigation";
+        rows[1].name = "navigation";
+        rows[1].navigation = Some(NavigationDetail {
+            dns_ms: 1.0,
+            connect_ms: 2.0,
+            ttfb_ms: 3.0,
+            dom_content_loaded_ms: 4.0,
+            transfer_bytes: 5.0,
+        });
+        rum.insert(&rows).await.expect("insert");
+        rum.insert(&[]).await.expect("nothing to insert");
+        assert_eq!(rum.count().await.expect("count"), 1_537);
+        let stored = rum.events(0, 10).await.expect("events");
+        assert_eq!(stored[0].received_ms, 1_000);
+        assert_eq!(stored[0].client_net.as_deref(), Some("203.0.113.0/24"));
+        assert_eq!(stored[0].connection.as_deref(), Some("4g"));
+        assert_eq!(stored[0].rating.as_deref(), Some("good"));
+        assert_eq!(stored[0].at_ms, 812.5);
+        assert_eq!(stored[0].message, None);
+        assert_eq!(stored[0].ttfb_ms, None);
+        let navigation = &stored[1];
+        assert_eq!(
+            (navigation.dns_ms, navigation.ttfb_ms, navigation.transfer_bytes),
+            (Some(1.0), Some(3.0), Some(5.0))
+        );
+        let window = rum.window(2_000, WINDOW_READ_LIMIT).await.expect("window");
+        assert_eq!(window.len(), 537);
+        assert_eq!(window[0].received_ms, 2_536, "newest first");
+        assert_eq!(window[0].value, Some(1_536.0));
+        assert_eq!(rum.window(0, 5).await.expect("limited").len(), 5);
+    }
+}
+
+on_both_engines! {
+    /// Errors are grouped by fingerprint across batches: counts, first/last seen, the latest
+    /// message and stack, and the number of distinct sessions.
+    async fn errors_group_by_fingerprint_with_affected_sessions(store) {
+        store.migrate().await.expect("migrate");
+        let rum = store.rum();
+        rum.insert(&[
+            error("session-a", 10, "f1", Some("at a")),
+            error("session-a", 20, "f1", None),
+            error("session-b", 30, "f2", None),
+        ])
+        .await
+        .expect("first batch");
+        rum.insert(&[error("session-c", 40, "f1", None), error("session-a", 5, "f1", None)])
+            .await
+            .expect("second batch");
+        let groups = rum.error_groups(10).await.expect("groups");
+        assert_eq!(groups.len(), 2);
+        let f1 = &groups[0];
+        assert_eq!(f1.fingerprint, "f1");
+        assert_eq!(f1.kind, "panic");
+        assert_eq!((f1.first_seen_ms, f1.last_seen_ms), (5, 40));
+        assert_eq!(f1.event_count, 4);
+        assert_eq!(f1.affected_sessions, 2, "session-a and session-c");
+        assert_eq!(f1.message, "row 40 failed");
+        assert_eq!(f1.stack.as_deref(), Some("at a"), "a stack is kept until a new one");
+        assert_eq!((f1.line, f1.column_no), (3, 9));
+        let f2 = &groups[1];
+        assert_eq!((f2.event_count, f2.affected_sessions), (1, 1));
+        assert_eq!(rum.count().await.expect("count"), 5);
+    }
+}
+
+on_both_engines! {
+    /// Retention deletes the events, sessions and groups older than the maximum age, in
+    /// batches, and keeps the rest.
+    async fn retention_deletes_old_events_and_groups(store) {
+        store.migrate().await.expect("migrate");
+        let rum = store.rum();
+        let now = 100 * DAY_MS;
+        let cutoff = now - 30 * DAY_MS;
+        let mut rows: Vec<RumEventRow> =
+            (0..250).map(|i| vital("old-session", cutoff - 1 - i, 1.0)).collect();
+        rows.push(error("old-session", cutoff - 5, "old", None));
+        rows.push(error("old-session", cutoff - 5, "kept", None));
+        rows.push(error("new-session", cutoff + 5, "kept", None));
+        rows.push(vital("new-session", cutoff, 2.0));
+        rum.insert(&rows).await.expect("insert");
+
+        let deleted = retention::rum_step(&store, now, 30, 100).await.expect("step");
+        // 252 events, the old group, its session row and the kept group's old session row.
+        assert_eq!(deleted, 252 + 1 + 2);
+        assert_eq!(rum.count().await.expect("count"), 2);
+        let groups = rum.error_groups(10).await.expect("groups");
+        assert_eq!(groups.len(), 1);
+        assert_eq!(groups[0].fingerprint, "kept");
+        assert_eq!(groups[0].affected_sessions, 1);
+        assert_eq!(groups[0].event_count, 2, "the count is since the first sighting");
+        assert_eq!(retention::rum_step(&store, now, 30, 100).await.expect("again"), 0);
+        let later = retention::rum_step(&store, now + DAY_MS, 30, 1).await.expect("later");
+        assert_eq!(later, 2 + 1 + 1);
+        assert_eq!(rum.count().await.expect("count"), 0);
+        assert!(rum.error_groups(10).await.expect("groups").is_empty());
+    }
+}
+
+/// The column names and types of the RUM tables on one engine.
+async fn columns(store: &Store, table: &str) -> Vec<(String, String)> {
+    let mut columns: Vec<(String, String)> = match store {
+        Store::Sqlite(pool) => {
+            sqlx::query_as("SELECT name, type FROM pragma_table_info($1) ORDER BY cid")
+                .bind(table)
+                .fetch_all(pool)
+                .await
+                .expect("table info")
+        }
+        Store::Postgres(pool) => sqlx::query_as(
+            "SELECT column_name::text, data_type::text FROM information_schema.columns \
+             WHERE table_name = $1 AND table_schema = current_schema() ORDER BY ordinal_position",
+        )
+        .bind(table)
+        .fetch_all(pool)
+        .await
+        .expect("information schema"),
+    };
+    for (_, kind) in &mut columns {
+        *kind = match kind.to_ascii_lowercase().as_str() {
+            "integer" | "bigint" => "integer",
+            "real" | "double precision" => "real",
+            "text" => "text",
+            other => panic!("unexpected column type {other}"),
+        }
+        .to_string();
+    }
+    columns
+}
+
+/// The tables and columns each dialect's migration creates, by name and type.
+fn expected_columns(table: &str) -> Vec<(String, String)> {
+    let spec: &[(&str, &str)] = match table {
+        "rum_events" => &[
+            ("id", "integer"),
+            ("received_ms", "integer"),
+            ("session", "text"),
+            ("app_version", "text"),
+            ("route", "text"),
+            ("device", "text"),
+            ("browser", "text"),
+            ("viewport", "text"),
+            ("connection", "text"),
+            ("client_net", "text"),
+            ("event_type", "text"),
+            ("name", "text"),
+            ("value", "real"),
+            ("rating", "text"),
+            ("at_ms", "real"),
+            ("size_bucket", "text"),
+            ("rows_bucket", "text"),
+            ("thread", "text"),
+            ("message", "text"),
+            ("source", "text"),
+            ("line", "integer"),
+            ("column_no", "integer"),
+            ("fingerprint", "text"),
+            ("dns_ms", "real"),
+            ("connect_ms", "real"),
+            ("ttfb_ms", "real"),
+            ("dom_content_loaded_ms", "real"),
+            ("transfer_bytes", "real"),
+        ],
+        "rum_error_groups" => &[
+            ("fingerprint", "text"),
+            ("kind", "text"),
+            ("message", "text"),
+            ("source", "text"),
+            ("line", "integer"),
+            ("column_no", "integer"),
+            ("stack", "text"),
+            ("first_seen_ms", "integer"),
+            ("last_seen_ms", "integer"),
+            ("event_count", "integer"),
+        ],
+        _ => &[
+            ("fingerprint", "text"),
+            ("session", "text"),
+            ("last_seen_ms", "integer"),
+        ],
+    };
+    spec.iter()
+        .map(|(n, t)| (n.to_string(), t.to_string()))
+        .collect()
+}
+
+on_both_engines! {
+    /// Both dialects create the same RUM tables with the same columns.
+    async fn both_dialects_have_the_same_rum_columns(store) {
+        store.migrate().await.expect("migrate");
+        for table in ["rum_events", "rum_error_groups", "rum_error_sessions"] {
+            assert_eq!(columns(&store, table).await, expected_columns(table), "{table}");
+        }
+    }
+}
