@@ -10,6 +10,7 @@ use crate::pages::drift::DriftPage;
 use crate::pages::not_found::NotFound;
 use crate::pages::profile::ProfilePage;
 use crate::pages::quality::QualityPage;
+use crate::pages::rum::RumPage;
 use crate::rum::ConsentToggle;
 
 struct Text {
@@ -20,6 +21,7 @@ struct Text {
     quality: &'static str,
     service: &'static str,
     status: &'static str,
+    rum: &'static str,
     alerts: &'static str,
     incidents: &'static str,
     language: &'static str,
@@ -34,6 +36,7 @@ const EN: Text = Text {
     quality: "Model quality",
     service: "Service",
     status: "Status",
+    rum: "Real users",
     alerts: "Alerts",
     incidents: "Incidents",
     language: "Language",
@@ -48,6 +51,7 @@ const FR: Text = Text {
     quality: "Qualité du modèle",
     service: "Service",
     status: "État",
+    rum: "Utilisateurs réels",
     alerts: "Alertes",
     incidents: "Incidents",
     language: "Langue",
@@ -95,6 +99,7 @@ pub fn App() -> impl IntoView {
                     <a href="/incidents" rel="external">
                         {move || t().incidents}
                     </a>
+                    <A href="/rum">{move || t().rum}</A>
                 </nav>
                 <label class="language">
                     <span class="visually-hidden">{move || t().language}</span>
@@ -119,6 +124,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=ProfilePage />
                     <Route path=path!("/drift") view=DriftPage />
                     <Route path=path!("/quality") view=QualityPage />
+                    <Route path=path!("/rum") view=RumPage />
                 </Routes>
             </main>
             <footer class="site-footer">

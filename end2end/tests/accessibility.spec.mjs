@@ -83,9 +83,9 @@ for (const project of VIEWPORTS) {
       const { context, page } = await openPage(browser, project);
       try {
         await page.goto(`${server.url}/`);
-        await page.getByRole('heading', { name: 'Profile a file' }).waitFor();
+        await page.getByRole('combobox', { name: 'Language' }).waitFor();
         const reached = new Set();
-        for (let i = 0; i < 25; i++) {
+        for (let i = 0; i < 40; i++) {
           await page.keyboard.press('Tab');
           reached.add(
             await page.evaluate(() => {
@@ -94,7 +94,7 @@ for (const project of VIEWPORTS) {
             }),
           );
         }
-        for (const name of ['Profile', 'Drift', 'Model quality', 'Language', 'profile-file']) {
+        for (const name of ['Profile', 'Drift', 'Model quality', 'Real users', 'Language', 'profile-file']) {
           assert.ok(reached.has(name), `Tab never reached ${name}: ${[...reached].join(' | ')}`);
         }
       } finally {

@@ -4,3 +4,4 @@ pub mod drift;
 pub mod not_found;
 pub mod profile;
 pub mod quality;
+pub mod rum;
