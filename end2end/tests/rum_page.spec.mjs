@@ -1,6 +1,6 @@
-// The RUM page end to end: a real page load and a thrown error send beacons to the real server,
-// and the page at /rum shows the vitals and the error group computed from them. axe-core finds
-// no serious or critical violation on it.
+// The RUM page end to end: a real page load, a thrown JS error and a Rust panic send beacons to
+// the real server, and the page at /rum shows the vitals and the error groups computed from
+// them. axe-core finds no serious or critical violation on it.
 
 import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
@@ -54,6 +54,15 @@ for (const project of VIEWPORTS) {
         await page.evaluate((text) => setTimeout(() => {
           throw new Error(text);
         }), message);
+        // A Rust panic of the page (the documented hook, docs/app.md): reported, then the page
+        // shows its crash message.
+        await page.evaluate(() => {
+          try {
+            window.wasmBindings.rumCheckPanic();
+          } catch {
+            // The panic surfaces as a JS exception here; the hook has already reported it.
+          }
+        });
         // Hiding the page finalises LCP; the next flush sends it with the error.
         await page.evaluate(() => {
           Object.defineProperty(document, 'visibilityState', { value: 'hidden', configurable: true });
@@ -92,6 +101,9 @@ for (const project of VIEWPORTS) {
         const group = viewer.locator('li.rum-error').filter({ hasText: message });
         await group.waitFor({ timeout: 5_000 });
         assert.match(await group.innerText(), /JavaScript error/);
+        const panic = viewer.locator('li.rum-error').filter({ hasText: 'Rust panic' }).filter({ hasText: /RUM check/ });
+        await panic.waitFor({ timeout: 5_000 });
+        assert.match(await panic.innerText(), /rum\/mod\.rs:\d+/);
 
         const results = await new AxeBuilder({ page: viewer }).withTags(['wcag2a', 'wcag2aa']).analyze();
         const serious = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
