@@ -294,14 +294,22 @@ describe('real-user monitoring: errors, timings, consent', () => {
     try {
       const view = new ProfilePage(page);
       await view.open(server.url);
-      await view.chooseFile('orders.csv', generateCsv(1000).buffer);
-      await view.waitForStatus(/1,000 rows/);
-      const timing = await beacons.waitForEvent((e) => e.type === 'timing', 'the profile timing');
+      await view.chooseFile('orders.csv', generateCsv(50_000).buffer);
+      await view.waitForStatus(/50,000 rows/);
+      const timing = await beacons.waitForEvent((e) => e.type === 'timing' && e.name === 'profile', 'the profile timing');
       assert.deepEqual(
         { name: timing.name, thread: timing.thread, size: timing.size, rows: timing.rows },
-        { name: 'profile', thread: 'worker', size: '<1MB', rows: '1k-10k' },
+        { name: 'profile', thread: 'worker', size: '1-10MB', rows: '10k-100k' },
       );
       assert.ok(timing.duration_ms > 0 && timing.duration_ms < 60_000, `${timing.duration_ms} ms`);
+      // The worker's phases go with it: reading the slices and the engine, within the whole.
+      const read = await beacons.waitForEvent((e) => e.type === 'timing' && e.name === 'read', 'the read timing');
+      const parse = await beacons.waitForEvent((e) => e.type === 'timing' && e.name === 'parse', 'the parse timing');
+      for (const phase of [read, parse]) {
+        assert.deepEqual({ thread: phase.thread, size: phase.size, rows: phase.rows }, { thread: 'worker', size: '1-10MB', rows: '10k-100k' });
+      }
+      assert.ok(parse.duration_ms > 0, `parse ${parse.duration_ms} ms`);
+      assert.ok(read.duration_ms + parse.duration_ms <= timing.duration_ms, `${read.duration_ms} + ${parse.duration_ms} > ${timing.duration_ms}`);
       // A file that is not a CSV: its error names it on the page, never in a beacon.
       await view.dropFile('secret-marker.png', Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 0]));
       await view.alert.waitFor();

@@ -2,8 +2,8 @@
 //! result, in the worker — with the input's size and row count in buckets (never the figures
 //! themselves, never a name). Recorded by [`crate::components::run::Run::start`].
 //!
-//! The worker does not report its reading and parsing times separately, so `read` and `parse`
-//! timings are not sent yet.
+//! With each analysis go two more timings from the worker: `read` (waiting for the browser to
+//! hand over the file's slices) and `parse` (the engine: parsing, classifying, accumulating).
 
 use std::any::Any;
 
@@ -11,19 +11,20 @@ use shared::api::rum::{Event, RowsBucket, SizeBucket, Thread, Timing, TimingName
 
 use super::{context, errors, now, sender};
 use crate::worker::client::{AnalysisError, DriftOutcome, ProfileOutcome, QualityOutcome};
+use crate::worker::protocol::Phases;
 
-/// Which analysis `result` is, and how many rows it read.
-pub fn describe(result: &dyn Any) -> Option<(TimingName, u64)> {
+/// Which analysis `result` is, how many rows it read, and where the worker's time went.
+pub fn describe(result: &dyn Any) -> Option<(TimingName, u64, Phases)> {
     if let Some(profile) = result.downcast_ref::<ProfileOutcome>() {
-        return Some((TimingName::Profile, profile.result.rows));
+        return Some((TimingName::Profile, profile.result.rows, profile.phases));
     }
     if let Some(drift) = result.downcast_ref::<DriftOutcome>() {
         let rows = drift.result.reference_rows + drift.result.current_rows;
-        return Some((TimingName::Drift, rows));
+        return Some((TimingName::Drift, rows, drift.phases));
     }
     if let Some(quality) = result.downcast_ref::<QualityOutcome>() {
         let rows = quality.result.rows + quality.result.skipped_rows;
-        return Some((TimingName::Quality, rows));
+        return Some((TimingName::Quality, rows, quality.phases));
     }
     None
 }
@@ -59,9 +60,16 @@ pub fn analysis_finished<T: 'static>(
 ) {
     match result {
         Ok(value) => {
-            if let Some((name, rows)) = describe(value) {
-                let event = timing(name, total_bytes, rows, elapsed_ms, now());
-                sender::push(context::current(), Event::Timing(event));
+            if let Some((name, rows, phases)) = describe(value) {
+                let at = now();
+                for (name, ms) in [
+                    (name, elapsed_ms),
+                    (TimingName::Read, phases.read_ms),
+                    (TimingName::Parse, phases.parse_ms),
+                ] {
+                    let event = timing(name, total_bytes, rows, ms, at);
+                    sender::push(context::current(), Event::Timing(event));
+                }
             }
         }
         Err(error) => errors::analysis_failed(error),
@@ -89,8 +97,15 @@ mod tests {
                 parameters: serde_json::Value::Null,
             },
             json: String::new(),
+            phases: Phases {
+                read_ms: 2.0,
+                parse_ms: 5.0,
+            },
         };
-        assert_eq!(describe(&outcome), Some((TimingName::Profile, 3)));
+        assert_eq!(
+            describe(&outcome),
+            Some((TimingName::Profile, 3, outcome.phases))
+        );
         assert_eq!(describe(&"not an analysis"), None);
         let event = timing(TimingName::Profile, 2_500_000, 3, 812.5, 1000.0);
         assert_eq!(event.size, SizeBucket::UpToTenMb);

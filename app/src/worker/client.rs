@@ -34,7 +34,8 @@ use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{ErrorEvent, File, MessageEvent, Worker};
 
 use super::protocol::{
-    ColumnsInfo, DriftParameters, ErrorCode, JobError, JobKind, QualityParameters, key, reply,
+    ColumnsInfo, DriftParameters, ErrorCode, JobError, JobKind, Phases, QualityParameters, key,
+    reply,
 };
 use super::service::describe;
 
@@ -49,6 +50,8 @@ pub struct Outcome<T> {
     pub result: T,
     pub provenance: Provenance,
     pub json: String,
+    /// Where the worker's time went (for the RUM timings; not exported).
+    pub phases: Phases,
 }
 
 pub type ProfileOutcome = Outcome<Profile>;
@@ -61,6 +64,7 @@ pub struct DriftOutcome {
     pub provenance: Provenance,
     pub json: String,
     pub distributions: Vec<ColumnDistribution>,
+    pub phases: Phases,
 }
 
 impl<T: DeserializeOwned> Outcome<T> {
@@ -72,6 +76,7 @@ impl<T: DeserializeOwned> Outcome<T> {
             result: parsed.result,
             provenance: parsed.provenance,
             json,
+            phases: Phases::default(),
         })
     }
 }
@@ -167,6 +172,7 @@ struct Pending {
 struct Reply {
     result: String,
     distributions: Option<String>,
+    phases: Phases,
 }
 
 impl Drop for Inner {
@@ -210,7 +216,9 @@ impl AnalysisWorker {
         let reply = self
             .call(JobKind::Profile, &[file], options, Rc::new(on_progress))
             .await?;
-        Outcome::parse(reply.result)
+        let mut outcome = Outcome::parse(reply.result)?;
+        outcome.phases = reply.phases;
+        Ok(outcome)
     }
 
     /// Compares `current` with `reference`; progress counts both files' bytes.
@@ -240,6 +248,7 @@ impl AnalysisWorker {
             provenance: outcome.provenance,
             json: outcome.json,
             distributions,
+            phases: reply.phases,
         })
     }
 
@@ -256,7 +265,9 @@ impl AnalysisWorker {
         let reply = self
             .call(JobKind::Quality, &files, parameters, Rc::new(on_progress))
             .await?;
-        Outcome::parse(reply.result)
+        let mut outcome = Outcome::parse(reply.result)?;
+        outcome.phases = reply.phases;
+        Ok(outcome)
     }
 
     /// The column names and dialect of `file`, reading only its start.
@@ -449,6 +460,10 @@ fn on_message(inner: &Rc<RefCell<Inner>>, generation: u32, data: &JsValue) {
             Ok(Reply {
                 result: text(key::RESULT),
                 distributions: get(key::DISTRIBUTIONS).as_string(),
+                phases: Phases {
+                    read_ms: get(key::READ_MS).as_f64().unwrap_or(0.0),
+                    parse_ms: get(key::PARSE_MS).as_f64().unwrap_or(0.0),
+                },
             }),
         ),
         reply::ERROR => {

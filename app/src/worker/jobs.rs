@@ -15,7 +15,7 @@ use shared::drift::{compare, distributions};
 use shared::profile::{ProfileOptions, Profiler, TableSummary};
 use shared::quality::{BaselineFigures, QualityError, QualityEvaluator, QualityReport};
 
-use super::protocol::{ColumnsInfo, DriftParameters, JobError, JobKind, QualityParameters};
+use super::protocol::{ColumnsInfo, DriftParameters, JobError, JobKind, Phases, QualityParameters};
 
 /// Bytes read per slice.
 pub const SLICE_BYTES: u64 = 1024 * 1024;
@@ -57,6 +57,8 @@ pub struct JobContext<'a> {
 pub struct JobOutput {
     pub result: String,
     pub distributions: Option<String>,
+    /// Filled in by [`run_job`].
+    pub phases: Phases,
 }
 
 /// Runs one analysis. `options` is the JSON of the kind's options (see [`JobKind`]).
@@ -84,13 +86,17 @@ pub async fn run_job<F: FileSource>(
         buffer: Vec::new(),
         app_version: context.app_version,
         now_iso: context.now_iso,
+        now_ms: context.now_ms,
+        phases: Phases::default(),
     };
-    match kind {
+    let mut output = match kind {
         JobKind::Profile => job.profile(parse(options)?, &files[0]).await,
         JobKind::Drift => job.drift(parse(options)?, &files[0], &files[1]).await,
         JobKind::Quality => job.quality(parse(options)?, &files[0], files.get(1)).await,
         JobKind::Columns => job.columns(parse(options)?, &files[0]).await,
-    }
+    }?;
+    output.phases = job.phases;
+    Ok(output)
 }
 
 fn parse<T: DeserializeOwned>(options: &str) -> Result<T, JobError> {
@@ -110,6 +116,9 @@ struct Job<'a> {
     buffer: Vec<u8>,
     app_version: &'a str,
     now_iso: &'a dyn Fn() -> String,
+    now_ms: &'a dyn Fn() -> f64,
+    /// Time spent waiting for slices and in the engine, over all the job's files.
+    phases: Phases,
 }
 
 impl Job<'_> {
@@ -123,6 +132,7 @@ impl Job<'_> {
         Ok(JobOutput {
             result,
             distributions: None,
+            phases: Phases::default(),
         })
     }
 
@@ -144,6 +154,7 @@ impl Job<'_> {
         Ok(JobOutput {
             result,
             distributions: Some(charts),
+            phases: Phases::default(),
         })
     }
 
@@ -171,6 +182,7 @@ impl Job<'_> {
         Ok(JobOutput {
             result,
             distributions: None,
+            phases: Phases::default(),
         })
     }
 
@@ -206,6 +218,7 @@ impl Job<'_> {
         Ok(JobOutput {
             result: serde_json::to_string(&info).map_err(JobError::internal)?,
             distributions: None,
+            phases: Phases::default(),
         })
     }
 
@@ -307,9 +320,11 @@ impl Job<'_> {
         let mut offset = 0;
         while offset < size {
             let end = (offset + SLICE_BYTES).min(size);
+            let asked = (self.now_ms)();
             file.read(offset, end, &mut self.buffer)
                 .await
                 .map_err(|detail| JobError::read_failed(&name, &detail))?;
+            self.phases.read_ms += (self.now_ms)() - asked;
             let bytes = self.buffer.as_slice();
             if bytes.len() as u64 != end - offset {
                 return Err(JobError::read_failed(
@@ -323,7 +338,10 @@ impl Job<'_> {
             hasher.update(bytes);
             self.progress.advance(end - offset);
             offset = end;
-            if sink(bytes) == Flow::Stop {
+            let started = (self.now_ms)();
+            let flow = sink(bytes);
+            self.phases.parse_ms += (self.now_ms)() - started;
+            if flow == Flow::Stop {
                 break;
             }
         }
@@ -462,10 +480,17 @@ mod tests {
 
         async fn read(&self, start: u64, end: u64, into: &mut Vec<u8>) -> Result<(), String> {
             self.reads.set(self.reads.get() + 1);
+            // Reading a slice takes 60 ms on the test clock; nothing else moves it.
+            CLOCK.set(CLOCK.get() + 60.0);
             into.clear();
             into.extend_from_slice(&self.bytes[start as usize..end as usize]);
             Ok(())
         }
+    }
+
+    thread_local! {
+        /// The tests' clock, in milliseconds.
+        static CLOCK: Cell<f64> = const { Cell::new(0.0) };
     }
 
     /// Runs a job with a clock that advances 60 ms per reading; returns the output and the
@@ -475,11 +500,8 @@ mod tests {
         options: &str,
         files: &[MemoryFile],
     ) -> (Result<JobOutput, JobError>, Vec<(u64, u64)>) {
-        let clock = Cell::new(0.0);
-        let now_ms = || {
-            clock.set(clock.get() + 60.0);
-            clock.get()
-        };
+        CLOCK.set(0.0);
+        let now_ms = || CLOCK.get();
         let now_iso = || "2026-11-26T08:00:00.000Z".to_owned();
         let mut reports = Vec::new();
         let mut on_progress = |read, total| reports.push((read, total));
@@ -537,10 +559,13 @@ mod tests {
         let size = csv.len() as u64;
         let input = file("orders.csv", csv.clone());
         let (output, reports) = run(JobKind::Profile, "{}", std::slice::from_ref(&input));
-        let exported: WithProvenance<Profile> =
-            serde_json::from_str(&output.unwrap().result).unwrap();
+        let output = output.unwrap();
+        let exported: WithProvenance<Profile> = serde_json::from_str(&output.result).unwrap();
         assert_eq!(exported.result.rows, 200_000);
         assert_eq!(input.reads.get() as u64, size.div_ceil(SLICE_BYTES));
+        // The phases: all the test clock's time went into reading (60 ms a slice).
+        assert_eq!(output.phases.read_ms, 60.0 * input.reads.get() as f64);
+        assert_eq!(output.phases.parse_ms, 0.0);
         // The hash of the whole file, as read slice by slice.
         assert_eq!(
             exported.provenance.files[0].sha256,

@@ -21,6 +21,8 @@ pub mod key {
     pub const TOTAL: &str = "total";
     pub const RESULT: &str = "result";
     pub const DISTRIBUTIONS: &str = "distributions";
+    pub const READ_MS: &str = "read_ms";
+    pub const PARSE_MS: &str = "parse_ms";
     pub const CODE: &str = "code";
     pub const MESSAGE: &str = "message";
     pub const FILE: &str = "file";
@@ -336,4 +338,13 @@ mod tests {
             r#"The file “m.csv” has no column named “label”. Its columns are: "y", "p"."#
         );
     }
+}
+
+/// Where a job's time went, in milliseconds: waiting for the browser to hand over file slices
+/// (`read_ms`), and in the engine (`parse_ms`: parsing, classifying and accumulating). The rest
+/// of the wall time is hashing, finishing and posting the result.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Phases {
+    pub read_ms: f64,
+    pub parse_ms: f64,
 }

@@ -111,6 +111,8 @@ fn on_message(data: JsValue) {
                 if let Some(charts) = output.distributions {
                     entries.push((key::DISTRIBUTIONS, charts.into()));
                 }
+                entries.push((key::READ_MS, output.phases.read_ms.into()));
+                entries.push((key::PARSE_MS, output.phases.parse_ms.into()));
                 post(&message(&entries));
             }
             Err(error) => post(&error_message(&id, &error)),

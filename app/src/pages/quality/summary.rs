@@ -319,6 +319,7 @@ mod tests {
                 .unwrap(),
             },
             json: String::new(),
+            phases: Default::default(),
         }
     }
 
