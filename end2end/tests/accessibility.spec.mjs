@@ -2,18 +2,16 @@
 // serious or critical violation of WCAG 2.x A/AA. Screenshots of each state are kept.
 
 import assert from 'node:assert/strict';
-import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 
 import AxeBuilder from '@axe-core/playwright';
 
 import { ProfilePage } from '../pages/profile_page.mjs';
-import { VIEWPORTS, launchBrowser, openPage } from '../support/browser.mjs';
+import { VIEWPORTS, openPage } from '../support/browser.mjs';
 import { generateCsv } from '../support/csv.mjs';
-import { repoRoot, startServer } from '../support/server.mjs';
+import { SCREENSHOTS, serverAndBrowser } from '../support/suite.mjs';
 
-const SCREENSHOTS = path.join(repoRoot, 'end2end', 'screenshots');
 const VIEWS = [
   { path: '/', heading: 'Profile a file' },
   { path: '/drift', heading: /drift/i },
@@ -23,15 +21,9 @@ const VIEWS = [
 let server;
 let browser;
 
-before(async () => {
-  await mkdir(SCREENSHOTS, { recursive: true });
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
+serverAndBrowser((s, b) => {
+  server = s;
+  browser = b;
 });
 
 /** The serious and critical violations on the page, as readable lines. */

@@ -14,18 +14,16 @@
 
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 
 import AxeBuilder from '@axe-core/playwright';
 
 import { DriftPage } from '../pages/drift_page.mjs';
-import { VIEWPORTS, launchBrowser, openPage } from '../support/browser.mjs';
+import { VIEWPORTS, openPage } from '../support/browser.mjs';
 import { binaryFile } from '../support/csv.mjs';
-import { repoRoot, startServer } from '../support/server.mjs';
+import { SCREENSHOTS, serverAndBrowser } from '../support/suite.mjs';
 
-const SCREENSHOTS = path.join(repoRoot, 'end2end', 'screenshots');
 const ROWS = 600;
 const CITIES = ['Brest', 'Lille', 'Lyon', 'Paris'];
 
@@ -135,15 +133,9 @@ function sha256(buffer) {
 let server;
 let browser;
 
-before(async () => {
-  await mkdir(SCREENSHOTS, { recursive: true });
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
+serverAndBrowser((s, b) => {
+  server = s;
+  browser = b;
 });
 
 for (const project of VIEWPORTS) {

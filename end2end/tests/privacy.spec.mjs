@@ -4,11 +4,11 @@
 // marker in its storage.
 
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 
 import { ProfilePage } from '../pages/profile_page.mjs';
-import { VIEWPORTS, launchBrowser, openPage } from '../support/browser.mjs';
-import { startServer } from '../support/server.mjs';
+import { VIEWPORTS, openPage } from '../support/browser.mjs';
+import { serverAndBrowser } from '../support/suite.mjs';
 
 const MARKER = 'PRIVACY-MARKER-7f3a9c';
 // Beacons leave every 500 ms, so the recorder sees them while the page lives (Playwright does
@@ -19,14 +19,9 @@ process.env.CSV_ANALYZER_RUM__FLUSH_INTERVAL_MS ??= String(FLUSH_INTERVAL_MS);
 let server;
 let browser;
 
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
+serverAndBrowser((s, b) => {
+  server = s;
+  browser = b;
 });
 
 /** A CSV whose cells, header and file name carry the marker in several forms. */

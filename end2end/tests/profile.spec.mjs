@@ -3,29 +3,20 @@
 
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 
 import { ProfilePage } from '../pages/profile_page.mjs';
-import { VIEWPORTS, launchBrowser, openPage } from '../support/browser.mjs';
+import { VIEWPORTS, openPage } from '../support/browser.mjs';
 import { binaryFile, generateCsv } from '../support/csv.mjs';
-import { repoRoot, startServer } from '../support/server.mjs';
-
-const SCREENSHOTS = path.join(repoRoot, 'end2end', 'screenshots');
+import { SCREENSHOTS, serverAndBrowser } from '../support/suite.mjs';
 
 let server;
 let browser;
 
-before(async () => {
-  await mkdir(SCREENSHOTS, { recursive: true });
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
+serverAndBrowser((s, b) => {
+  server = s;
+  browser = b;
 });
 
 for (const project of VIEWPORTS) {

@@ -6,15 +6,12 @@
 // definitions (F1 = 2·tp / (support + predicted), macro = unweighted mean over classes).
 
 import assert from 'node:assert/strict';
-import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 
 import { QualityPage } from '../pages/quality_page.mjs';
-import { VIEWPORTS, launchBrowser, openPage } from '../support/browser.mjs';
-import { repoRoot, startServer } from '../support/server.mjs';
-
-const SCREENSHOTS = path.join(repoRoot, 'end2end', 'screenshots');
+import { VIEWPORTS, openPage } from '../support/browser.mjs';
+import { SCREENSHOTS, serverAndBrowser } from '../support/suite.mjs';
 
 /** The classes, in the order the engine sorts them (text labels: alphabetical). */
 const CLASSES = ['bird', 'cat', 'dog'];
@@ -73,15 +70,9 @@ const BASELINE = modelCsv(ROWS, (i) => i % 13 === 0);
 let server;
 let browser;
 
-before(async () => {
-  await mkdir(SCREENSHOTS, { recursive: true });
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
+serverAndBrowser((s, b) => {
+  server = s;
+  browser = b;
 });
 
 for (const project of VIEWPORTS) {

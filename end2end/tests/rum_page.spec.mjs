@@ -3,33 +3,25 @@
 // them. axe-core finds no serious or critical violation on it.
 
 import assert from 'node:assert/strict';
-import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 
 import AxeBuilder from '@axe-core/playwright';
 
-import { VIEWPORTS, launchBrowser, openPage } from '../support/browser.mjs';
-import { repoRoot, startServer } from '../support/server.mjs';
+import { VIEWPORTS, openPage } from '../support/browser.mjs';
+import { SCREENSHOTS, serverAndBrowser } from '../support/suite.mjs';
 
 const FLUSH_INTERVAL_MS = 500;
 process.env.CSV_ANALYZER_RUM__FLUSH_INTERVAL_MS ??= String(FLUSH_INTERVAL_MS);
-const SCREENSHOTS = path.join(repoRoot, 'end2end', 'screenshots');
 
 let server;
 let browser;
 // Every LCP the pages sent, across both viewports (one server): a nearest-rank p75 is one of them.
 const sentLcps = [];
 
-before(async () => {
-  await mkdir(SCREENSHOTS, { recursive: true });
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
+serverAndBrowser((s, b) => {
+  server = s;
+  browser = b;
 });
 
 for (const project of VIEWPORTS) {
