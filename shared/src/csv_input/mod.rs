@@ -8,6 +8,7 @@ mod cell;
 mod reader;
 mod sniff;
 mod source;
+mod windows_1252;
 
 pub use cell::{
     CellContext, CellValue, KindHint, classify_cell, classify_cell_hinted, format_timestamp_micros,
@@ -97,17 +98,11 @@ pub struct Dialect {
 /// Turns raw field bytes into text: UTF-8 when valid, otherwise Windows-1252 (or as forced).
 pub fn decode_text(bytes: &[u8], forced: Option<TextEncoding>) -> String {
     match forced {
-        Some(TextEncoding::Windows1252) => {
-            let (text, _, _) = encoding_rs::WINDOWS_1252.decode(bytes);
-            text.into_owned()
-        }
+        Some(TextEncoding::Windows1252) => windows_1252::decode(bytes),
         Some(TextEncoding::Utf8) => String::from_utf8_lossy(bytes).into_owned(),
         None => match std::str::from_utf8(bytes) {
             Ok(text) => text.to_owned(),
-            Err(_) => {
-                let (text, _, _) = encoding_rs::WINDOWS_1252.decode(bytes);
-                text.into_owned()
-            }
+            Err(_) => windows_1252::decode(bytes),
         },
     }
 }
