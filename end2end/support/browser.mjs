@@ -5,7 +5,7 @@ import { chromium } from 'playwright-core';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 
-const ARGS = [
+export const ARGS = [
   '--headless',
   '--no-sandbox',
   '--disable-gpu',
@@ -51,4 +51,13 @@ export async function openPage(browser, project) {
     }
   });
   return { context, page, problems: () => [...problems] };
+}
+
+/** The page's Web Worker named `name`: `analysis` runs the analyses, `hash` hashes their files
+ *  meanwhile (app/src/worker/client.rs). */
+export async function workerNamed(page, name) {
+  for (const worker of page.workers()) {
+    if ((await worker.evaluate(() => self.name)) === name) return worker;
+  }
+  throw new Error(`no worker named "${name}" among the page's ${page.workers().length}`);
 }

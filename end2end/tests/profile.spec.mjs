@@ -7,7 +7,7 @@ import path from 'node:path';
 import { describe, test } from 'node:test';
 
 import { ProfilePage } from '../pages/profile_page.mjs';
-import { VIEWPORTS, openPage } from '../support/browser.mjs';
+import { VIEWPORTS, openPage, workerNamed } from '../support/browser.mjs';
 import { binaryFile, generateCsv } from '../support/csv.mjs';
 import { SCREENSHOTS, serverAndBrowser } from '../support/suite.mjs';
 
@@ -213,8 +213,7 @@ for (const project of VIEWPORTS) {
         await view.waitForBytesRead();
 
         // An error that escapes the worker's code, as a trap or an abort would.
-        const [worker] = page.workers();
-        assert.ok(worker, 'the analysis runs in a Web Worker');
+        const worker = await workerNamed(page, 'analysis');
         await worker.evaluate(() => setTimeout(() => {
           throw new Error('simulated crash');
         }));

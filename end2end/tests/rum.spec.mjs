@@ -13,7 +13,7 @@ import { after, before, describe, test } from 'node:test';
 
 import { ProfilePage } from '../pages/profile_page.mjs';
 import { BeaconRecorder, addWebVitals, consentCheckbox, webVitalsOf } from '../pages/rum.mjs';
-import { VIEWPORTS, launchBrowser, openPage } from '../support/browser.mjs';
+import { VIEWPORTS, launchBrowser, openPage, workerNamed } from '../support/browser.mjs';
 import { generateCsv } from '../support/csv.mjs';
 import { startServer } from '../support/server.mjs';
 
@@ -273,7 +273,7 @@ describe('real-user monitoring: errors, timings, consent', () => {
       await view.open(server.url);
       await view.dropLargeCsv('secret-name.csv', 'x,y\n', 'x,y\n'.repeat(1 << 18), 256);
       await view.waitForBytesRead();
-      const [worker] = page.workers();
+      const worker = await workerNamed(page, 'analysis');
       await worker.evaluate(() =>
         setTimeout(() => {
           throw new Error('simulated crash');

@@ -8,11 +8,14 @@
 //! // outcome.result: Profile, outcome.json: the export, outcome.provenance
 //! ```
 //!
+//! - **Two workers.** Each analysis runs on one worker while a second one computes the SHA-256 of
+//!   the same files (the [`JobKind::Hash`] job); the call resolves when both are done, with the
+//!   hashes in the provenance. On two cores the hash costs no wall time.
 //! - **One job at a time.** A call made while another runs is rejected at once with
 //!   [`AnalysisError::Busy`] (not queued: a page that starts a new analysis should cancel the old
 //!   one first, and a queue would hide that).
-//! - **Cancel** ([`AnalysisWorker::cancel`]) terminates the worker, which stops the analysis at
-//!   once, and starts a fresh one; the running call resolves to [`AnalysisError::Cancelled`].
+//! - **Cancel** ([`AnalysisWorker::cancel`]) terminates the workers, which stops the analysis at
+//!   once, and starts fresh ones; the running call resolves to [`AnalysisError::Cancelled`].
 //! - **Crash**: when the worker panics (or dies some other way) during a call, the call resolves
 //!   to [`AnalysisError::Crashed`] and a fresh worker is started; the next call works. A worker
 //!   that dies while idle (e.g. its script did not load) is started again by the next call.
@@ -24,14 +27,14 @@ use std::rc::{Rc, Weak};
 use futures_channel::oneshot;
 use js_sys::{Array, Object, Reflect};
 use serde::de::DeserializeOwned;
-use shared::api::{Provenance, WithProvenance};
+use shared::api::{Provenance, export_json};
 use shared::csv_input::ReadOptions;
 use shared::drift::{ColumnDistribution, DriftReport};
 use shared::profile::{Profile, ProfileOptions};
 use shared::quality::QualityReport;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{ErrorEvent, File, MessageEvent, Worker};
+use web_sys::{ErrorEvent, File, MessageEvent, Worker, WorkerOptions};
 
 use super::protocol::{
     ColumnsInfo, DriftParameters, ErrorCode, JobError, JobKind, Phases, QualityParameters, key,
@@ -42,6 +45,11 @@ use super::service::describe;
 /// The worker's script, built by Trunk from `src/bin/worker.rs` (`data-loader-shim` in
 /// `index.html` makes this small loader, which starts the wasm-bindgen glue `worker.js`).
 pub const WORKER_SCRIPT: &str = "/worker_loader.js";
+
+/// The `name` of the worker that runs the analyses…
+pub const ENGINE_NAME: &str = "analysis";
+/// …and of the one that hashes their files.
+pub const HASHER_NAME: &str = "hash";
 
 /// A finished analysis: the parsed result, its provenance, and the JSON to export (the CLI's
 /// `--json` plus `provenance`).
@@ -68,13 +76,33 @@ pub struct DriftOutcome {
 }
 
 impl<T: DeserializeOwned> Outcome<T> {
-    /// Reads a worker's `result` JSON.
-    pub fn parse(json: String) -> Result<Self, AnalysisError> {
-        let parsed: WithProvenance<T> = serde_json::from_str(&json)
-            .map_err(|e| AnalysisError::Crashed(format!("unreadable result: {e}")))?;
+    /// Reads an analysis' `result` and `provenance`, fills in the files' hashes (in the
+    /// provenance's order) and writes the JSON to export.
+    pub fn assemble(
+        result: &str,
+        provenance: Option<&str>,
+        hashes: &[String],
+    ) -> Result<Self, AnalysisError> {
+        let unreadable = |what: &str, e: &dyn std::fmt::Display| {
+            AnalysisError::Crashed(format!("unreadable {what}: {e}"))
+        };
+        let parsed: T = serde_json::from_str(result).map_err(|e| unreadable("result", &e))?;
+        let mut provenance: Provenance = serde_json::from_str(provenance.unwrap_or_default())
+            .map_err(|e| unreadable("provenance", &e))?;
+        if provenance.files.len() != hashes.len() {
+            return Err(AnalysisError::Crashed(format!(
+                "{} hashes for {} files",
+                hashes.len(),
+                provenance.files.len()
+            )));
+        }
+        for (file, hash) in provenance.files.iter_mut().zip(hashes) {
+            file.sha256.clone_from(hash);
+        }
+        let json = export_json(result, &provenance).map_err(|e| unreadable("result", &e))?;
         Ok(Self {
-            result: parsed.result,
-            provenance: parsed.provenance,
+            result: parsed,
+            provenance,
             json,
             phases: Phases::default(),
         })
@@ -132,10 +160,13 @@ impl std::fmt::Display for AnalysisError {
 
 impl std::error::Error for AnalysisError {}
 
-/// A handle on the analysis worker; clones share the worker.
+/// A handle on the analysis workers; clones share them.
 #[derive(Clone)]
 pub struct AnalysisWorker {
-    inner: Rc<RefCell<Inner>>,
+    /// Runs the analyses.
+    engine: Channel,
+    /// Hashes the files of each analysis meanwhile; started with the first analysis.
+    hasher: Channel,
 }
 
 impl Default for AnalysisWorker {
@@ -144,7 +175,15 @@ impl Default for AnalysisWorker {
     }
 }
 
+/// One worker, replaced when it dies or is cancelled, running one job at a time.
+#[derive(Clone)]
+struct Channel {
+    inner: Rc<RefCell<Inner>>,
+}
+
 struct Inner {
+    /// The workers' `name` (`self.name` inside; shown by the browser's developer tools).
+    name: &'static str,
     running: Option<Running>,
     job: Option<Pending>,
     next_id: u32,
@@ -171,9 +210,12 @@ struct Pending {
 /// The worker's `done` message.
 struct Reply {
     result: String,
+    provenance: Option<String>,
     distributions: Option<String>,
     phases: Phases,
 }
+
+type ReplyReceiver = oneshot::Receiver<Result<Reply, AnalysisError>>;
 
 impl Drop for Inner {
     fn drop(&mut self) {
@@ -184,26 +226,24 @@ impl Drop for Inner {
 }
 
 impl AnalysisWorker {
-    /// Starts the worker now, so that its wasm loads while the user picks a file. Never fails:
-    /// a worker that cannot start is reported by the first call.
+    /// Starts the analysis worker now, so that its wasm loads while the user picks a file.
+    /// Never fails: a worker that cannot start is reported by the first call.
     pub fn new() -> Self {
-        let inner = Rc::new(RefCell::new(Inner {
-            running: None,
-            job: None,
-            next_id: 0,
-            generation: 0,
-        }));
+        let engine = Channel::idle(ENGINE_NAME);
         {
-            let mut state = inner.borrow_mut();
-            let running = spawn(&mut state, &inner);
+            let mut state = engine.inner.borrow_mut();
+            let running = spawn(&mut state, &engine.inner);
             state.running = running.ok();
         }
-        Self { inner }
+        Self {
+            engine,
+            hasher: Channel::idle(HASHER_NAME),
+        }
     }
 
     /// Whether a call is running.
     pub fn is_busy(&self) -> bool {
-        self.inner.borrow().job.is_some()
+        self.engine.is_busy()
     }
 
     /// Profiles `file`. `on_progress(read, total)` reports bytes read.
@@ -213,10 +253,10 @@ impl AnalysisWorker {
         options: &ProfileOptions,
         on_progress: impl Fn(u64, u64) + 'static,
     ) -> Result<ProfileOutcome, AnalysisError> {
-        let reply = self
-            .call(JobKind::Profile, &[file], options, Rc::new(on_progress))
+        let (reply, hashes) = self
+            .analyse(JobKind::Profile, &[file], options, Rc::new(on_progress))
             .await?;
-        let mut outcome = Outcome::parse(reply.result)?;
+        let mut outcome = Outcome::assemble(&reply.result, reply.provenance.as_deref(), &hashes)?;
         outcome.phases = reply.phases;
         Ok(outcome)
     }
@@ -229,15 +269,16 @@ impl AnalysisWorker {
         parameters: &DriftParameters,
         on_progress: impl Fn(u64, u64) + 'static,
     ) -> Result<DriftOutcome, AnalysisError> {
-        let reply = self
-            .call(
+        let (reply, hashes) = self
+            .analyse(
                 JobKind::Drift,
                 &[reference, current],
                 parameters,
                 Rc::new(on_progress),
             )
             .await?;
-        let outcome = Outcome::<DriftReport>::parse(reply.result)?;
+        let outcome =
+            Outcome::<DriftReport>::assemble(&reply.result, reply.provenance.as_deref(), &hashes)?;
         let distributions = match reply.distributions {
             Some(json) => serde_json::from_str(&json)
                 .map_err(|e| AnalysisError::Crashed(format!("unreadable charts: {e}")))?,
@@ -262,10 +303,10 @@ impl AnalysisWorker {
         on_progress: impl Fn(u64, u64) + 'static,
     ) -> Result<QualityOutcome, AnalysisError> {
         let files: Vec<File> = std::iter::once(file).chain(baseline).collect();
-        let reply = self
-            .call(JobKind::Quality, &files, parameters, Rc::new(on_progress))
+        let (reply, hashes) = self
+            .analyse(JobKind::Quality, &files, parameters, Rc::new(on_progress))
             .await?;
-        let mut outcome = Outcome::parse(reply.result)?;
+        let mut outcome = Outcome::assemble(&reply.result, reply.provenance.as_deref(), &hashes)?;
         outcome.phases = reply.phases;
         Ok(outcome)
     }
@@ -277,6 +318,7 @@ impl AnalysisWorker {
         options: &ReadOptions,
     ) -> Result<ColumnsInfo, AnalysisError> {
         let reply = self
+            .engine
             .call(JobKind::Columns, &[file], options, Rc::new(|_, _| {}))
             .await?;
         serde_json::from_str(&reply.result)
@@ -284,17 +326,92 @@ impl AnalysisWorker {
     }
 
     /// Stops the running call, if any (it resolves to [`AnalysisError::Cancelled`]): the
-    /// worker is terminated and a fresh one started.
+    /// workers are terminated and fresh ones started.
     pub fn cancel(&self) {
+        self.engine.cancel();
+        self.hasher.cancel();
+    }
+
+    /// Runs `kind` on the engine and hashes `files` on the hasher at the same time.
+    async fn analyse(
+        &self,
+        kind: JobKind,
+        files: &[File],
+        options: &impl serde::Serialize,
+        on_progress: Rc<dyn Fn(u64, u64)>,
+    ) -> Result<(Reply, Vec<String>), AnalysisError> {
+        if self.engine.is_busy() {
+            return Err(AnalysisError::Busy);
+        }
+        // The bar shows the slower of the two: the result needs both.
+        let progress = Rc::new(std::cell::Cell::new((0, 0)));
+        let report = move |analysed: Option<u64>, hashed: Option<u64>, total: u64| {
+            let (mut a, mut h) = progress.get();
+            a = analysed.unwrap_or(a);
+            h = hashed.unwrap_or(h);
+            progress.set((a, h));
+            on_progress(a.min(h), total);
+        };
+        let report = Rc::new(report);
+        let on_hashed = {
+            let report = Rc::clone(&report);
+            Rc::new(move |read, total| report(None, Some(read), total))
+        };
+        let on_analysed = Rc::new(move |read, total| report(Some(read), None, total));
+        let hashing = self.hasher.submit(JobKind::Hash, files, &(), on_hashed)?;
+        let reply = match self.engine.call(kind, files, options, on_analysed).await {
+            Ok(reply) => reply,
+            Err(error) => {
+                // No result to hash for: stop reading.
+                self.hasher.cancel();
+                return Err(error);
+            }
+        };
+        let hashed = hashing.await.unwrap_or(Err(AnalysisError::Cancelled))?;
+        let hashes = serde_json::from_str(&hashed.result)
+            .map_err(|e| AnalysisError::Crashed(format!("unreadable hashes: {e}")))?;
+        Ok((reply, hashes))
+    }
+}
+
+impl Channel {
+    /// A channel whose worker starts with its first job.
+    fn idle(name: &'static str) -> Self {
+        Self {
+            inner: Rc::new(RefCell::new(Inner {
+                name,
+                running: None,
+                job: None,
+                next_id: 0,
+                generation: 0,
+            })),
+        }
+    }
+
+    fn is_busy(&self) -> bool {
+        self.inner.borrow().job.is_some()
+    }
+
+    fn cancel(&self) {
         let (old, pending) = {
             let mut inner = self.inner.borrow_mut();
             let Some(pending) = inner.job.take() else {
                 return;
             };
-            let old = inner.running.take();
-            let fresh = spawn(&mut inner, &self.inner);
-            inner.running = fresh.ok();
-            (old, pending)
+            let loading = inner.running.as_ref().is_some_and(|r| !r.ready);
+            if loading {
+                // The job waits for the worker to load: drop it and let the worker load on
+                // (terminating it would abort the fetch of its script for nothing).
+                if let Some(running) = inner.running.as_mut() {
+                    running.queued = None;
+                }
+                (None, pending)
+            } else {
+                let old = inner.running.take();
+                let fresh = spawn(&mut inner, &self.inner);
+                inner.running = fresh.ok();
+                (old, pending)
+            }
         };
         if let Some(old) = old {
             old.worker.terminate();
@@ -309,9 +426,22 @@ impl AnalysisWorker {
         options: &impl serde::Serialize,
         on_progress: Rc<dyn Fn(u64, u64)>,
     ) -> Result<Reply, AnalysisError> {
+        let receiver = self.submit(kind, files, options, on_progress)?;
+        // A dropped sender means the handle went away: as good as cancelled.
+        receiver.await.unwrap_or(Err(AnalysisError::Cancelled))
+    }
+
+    /// Posts the job (or queues it until the worker is ready); the receiver gets the reply.
+    fn submit(
+        &self,
+        kind: JobKind,
+        files: &[File],
+        options: &impl serde::Serialize,
+        on_progress: Rc<dyn Fn(u64, u64)>,
+    ) -> Result<ReplyReceiver, AnalysisError> {
         let options = serde_json::to_string(options)
             .map_err(|e| AnalysisError::Crashed(format!("unwritable options: {e}")))?;
-        let receiver = {
+        {
             let mut inner = self.inner.borrow_mut();
             if inner.job.is_some() {
                 return Err(AnalysisError::Busy);
@@ -340,10 +470,8 @@ impl AnalysisWorker {
                 on_progress,
                 reply: sender,
             });
-            receiver
-        };
-        // A dropped sender means the handle went away: as good as cancelled.
-        receiver.await.unwrap_or(Err(AnalysisError::Cancelled))
+            Ok(receiver)
+        }
     }
 }
 
@@ -364,12 +492,18 @@ fn request(id: u32, kind: JobKind, files: &[File], options: &str) -> JsValue {
 /// `inner`).
 fn spawn(state: &mut Inner, inner: &Rc<RefCell<Inner>>) -> Result<Running, AnalysisError> {
     state.generation += 1;
-    start_worker(Rc::downgrade(inner), state.generation)
+    start_worker(Rc::downgrade(inner), state.name, state.generation)
 }
 
-fn start_worker(inner: Weak<RefCell<Inner>>, generation: u32) -> Result<Running, AnalysisError> {
-    let worker =
-        Worker::new(&worker_url()).map_err(|e| AnalysisError::Unavailable(describe(&e)))?;
+fn start_worker(
+    inner: Weak<RefCell<Inner>>,
+    name: &str,
+    generation: u32,
+) -> Result<Running, AnalysisError> {
+    let options = WorkerOptions::new();
+    options.set_name(name);
+    let worker = Worker::new_with_options(&worker_url(), &options)
+        .map_err(|e| AnalysisError::Unavailable(describe(&e)))?;
     let on_message = {
         let inner = inner.clone();
         Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
@@ -459,6 +593,7 @@ fn on_message(inner: &Rc<RefCell<Inner>>, generation: u32, data: &JsValue) {
             id,
             Ok(Reply {
                 result: text(key::RESULT),
+                provenance: get(key::PROVENANCE).as_string(),
                 distributions: get(key::DISTRIBUTIONS).as_string(),
                 phases: Phases {
                     read_ms: get(key::READ_MS).as_f64().unwrap_or(0.0),
@@ -539,33 +674,45 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_result_is_parsed_and_kept_verbatim() {
+    fn a_result_is_assembled_with_its_hashes() {
         let mut profiler = shared::profile::Profiler::new(ProfileOptions::default());
         profiler.push(b"x\n1\n2\n");
-        let provenance = Provenance {
+        let profile = profiler.finish().into_profile();
+        let provenance = |sha256: &str| Provenance {
             app_version: "0.1.0".into(),
             generated_at: "2026-11-26T08:00:00.000Z".into(),
             files: vec![FileProvenance {
                 role: FileRole::Input,
                 name: "x.csv".into(),
                 bytes: 6,
-                sha256: "ab".into(),
+                sha256: sha256.into(),
             }],
             parameters: serde_json::Value::Null,
         };
-        let json = serde_json::to_string_pretty(&WithProvenance {
-            result: profiler.finish().into_profile(),
-            provenance: provenance.clone(),
+        // What the worker posts: the result's JSON and a provenance without hashes.
+        let result = serde_json::to_string_pretty(&profile).unwrap();
+        let unhashed = serde_json::to_string(&provenance("")).unwrap();
+        let outcome =
+            Outcome::<Profile>::assemble(&result, Some(&unhashed), &["ab".to_owned()]).unwrap();
+        assert_eq!(outcome.result, profile);
+        assert_eq!(outcome.provenance, provenance("ab"));
+        let expected = serde_json::to_string_pretty(&shared::api::WithProvenance {
+            result: &profile,
+            provenance: provenance("ab"),
         })
         .unwrap();
-        let outcome = Outcome::<Profile>::parse(json.clone()).unwrap();
-        assert_eq!(outcome.result.rows, 2);
-        assert_eq!(outcome.provenance, provenance);
-        assert_eq!(outcome.json, json);
-        assert!(matches!(
-            Outcome::<Profile>::parse("{}".into()),
-            Err(AnalysisError::Crashed(_))
-        ));
+        assert_eq!(outcome.json, expected);
+
+        let assemble = |result: &str, provenance: Option<&str>, hashes: &[String]| {
+            Outcome::<Profile>::assemble(result, provenance, hashes)
+        };
+        for broken in [
+            assemble("{}", Some(&unhashed), &["ab".to_owned()]),
+            assemble(&result, None, &["ab".to_owned()]),
+            assemble(&result, Some(&unhashed), &[]),
+        ] {
+            assert!(matches!(broken, Err(AnalysisError::Crashed(_))));
+        }
     }
 
     #[test]

@@ -1,5 +1,6 @@
-//! The analyses the worker runs: files read slice by slice into the streaming engine, hashed on
-//! the way, results wrapped with their provenance.
+//! The jobs the worker runs: the analyses (files read slice by slice into the streaming engine,
+//! results with their provenance) and the hashing of the files, which the page runs in a second
+//! worker beside the analysis so that the SHA-256 of a large file does not add to its time.
 //!
 //! Written against [`FileSource`] rather than `web_sys::File`, so that native unit tests run
 //! the same code on in-memory files (the browser's implementation is in `service.rs`).
@@ -9,7 +10,7 @@ use std::future::Future;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
-use shared::api::{FileProvenance, FileRole, Provenance, WithProvenance};
+use shared::api::{FileProvenance, FileRole, Provenance};
 use shared::csv_input::{CsvSource, ReadOptions, delimiter_name, find_binary_byte};
 use shared::drift::{compare, distributions};
 use shared::profile::{ProfileOptions, Profiler, TableSummary};
@@ -52,10 +53,12 @@ pub struct JobContext<'a> {
     pub on_progress: &'a mut dyn FnMut(u64, u64),
 }
 
-/// A finished job: the JSON to export and, for drift, the charts' JSON.
+/// A finished job: the result's pretty JSON, its provenance (the analyses: each file's
+/// `sha256` left empty, see [`JobKind::Hash`]) and, for drift, the charts' JSON.
 #[derive(Debug, Clone, PartialEq)]
 pub struct JobOutput {
     pub result: String,
+    pub provenance: Option<Provenance>,
     pub distributions: Option<String>,
     /// Filled in by [`run_job`].
     pub phases: Phases,
@@ -71,7 +74,7 @@ pub async fn run_job<F: FileSource>(
     let expected = match kind {
         JobKind::Profile | JobKind::Columns => 1..=1,
         JobKind::Drift => 2..=2,
-        JobKind::Quality => 1..=2,
+        JobKind::Quality | JobKind::Hash => 1..=2,
     };
     if !expected.contains(&files.len()) {
         return Err(JobError::bad_request(format_args!(
@@ -94,6 +97,7 @@ pub async fn run_job<F: FileSource>(
         JobKind::Drift => job.drift(parse(options)?, &files[0], &files[1]).await,
         JobKind::Quality => job.quality(parse(options)?, &files[0], files.get(1)).await,
         JobKind::Columns => job.columns(parse(options)?, &files[0]).await,
+        JobKind::Hash => job.hash(files).await,
     }?;
     output.phases = job.phases;
     Ok(output)
@@ -128,12 +132,7 @@ impl Job<'_> {
         file: &F,
     ) -> Result<JobOutput, JobError> {
         let (summary, input) = self.read_table(&options, file, FileRole::Input).await?;
-        let result = self.envelope(summary.into_profile(), vec![input], &options)?;
-        Ok(JobOutput {
-            result,
-            distributions: None,
-            phases: Phases::default(),
-        })
+        self.output(summary.into_profile(), vec![input], &options, None)
     }
 
     async fn drift<F: FileSource>(
@@ -150,12 +149,12 @@ impl Job<'_> {
         let report = compare(&reference, &current, &parameters.drift);
         let charts = distributions(&reference, &current, &report);
         let charts = serde_json::to_string(&charts).map_err(JobError::internal)?;
-        let result = self.envelope(report, vec![reference_file, current_file], &parameters)?;
-        Ok(JobOutput {
-            result,
-            distributions: Some(charts),
-            phases: Phases::default(),
-        })
+        self.output(
+            report,
+            vec![reference_file, current_file],
+            &parameters,
+            Some(charts),
+        )
     }
 
     async fn quality<F: FileSource>(
@@ -178,12 +177,7 @@ impl Job<'_> {
             report.compare_with(figures, parameters.max_relative_drop);
             files.push(baseline_file);
         }
-        let result = self.envelope(report, files, &parameters)?;
-        Ok(JobOutput {
-            result,
-            distributions: None,
-            phases: Phases::default(),
-        })
+        self.output(report, files, &parameters, None)
     }
 
     async fn columns<F: FileSource>(
@@ -193,7 +187,7 @@ impl Job<'_> {
     ) -> Result<JobOutput, JobError> {
         let has_header = options.has_header;
         let mut source = CsvSource::new(options);
-        self.stream(file, FileRole::Input, true, |bytes| {
+        self.stream(file, FileRole::Input, Reading::CHECKED, |bytes| {
             source.push(bytes, &mut |_| {});
             if source.header().is_some() {
                 Flow::Stop
@@ -217,6 +211,27 @@ impl Job<'_> {
         };
         Ok(JobOutput {
             result: serde_json::to_string(&info).map_err(JobError::internal)?,
+            provenance: None,
+            distributions: None,
+            phases: Phases::default(),
+        })
+    }
+
+    /// The SHA-256 of each whole file, as a JSON list of lower-case hex strings.
+    async fn hash<F: FileSource>(&mut self, files: &[F]) -> Result<JobOutput, JobError> {
+        let mut hashes = Vec::with_capacity(files.len());
+        for file in files {
+            let mut hasher = Sha256::new();
+            self.stream(file, FileRole::Input, Reading::PLAIN, |bytes| {
+                hasher.update(bytes);
+                Flow::Continue
+            })
+            .await?;
+            hashes.push(hex(&hasher.finalize()));
+        }
+        Ok(JobOutput {
+            result: serde_json::to_string(&hashes).map_err(JobError::internal)?,
+            provenance: None,
             distributions: None,
             phases: Phases::default(),
         })
@@ -230,7 +245,7 @@ impl Job<'_> {
     ) -> Result<(TableSummary, FileProvenance), JobError> {
         let mut profiler = Profiler::new(options.clone());
         let provenance = self
-            .stream(file, role, true, |bytes| {
+            .stream(file, role, Reading::CHECKED, |bytes| {
                 profiler.push(bytes);
                 Flow::Continue
             })
@@ -246,7 +261,7 @@ impl Job<'_> {
     ) -> Result<(QualityReport, FileProvenance), JobError> {
         let mut evaluator = QualityEvaluator::new(parameters.quality.clone());
         let provenance = self
-            .stream(file, role, true, |bytes| {
+            .stream(file, role, Reading::CHECKED, |bytes| {
                 evaluator.push(bytes);
                 // A column that is not there: no need to read the rest.
                 if evaluator.error().is_some() {
@@ -282,7 +297,7 @@ impl Job<'_> {
         }
         let mut text = Vec::new();
         let provenance = self
-            .stream(file, FileRole::Baseline, false, |bytes| {
+            .stream(file, FileRole::Baseline, Reading::PLAIN, |bytes| {
                 text.extend_from_slice(bytes);
                 Flow::Continue
             })
@@ -302,13 +317,13 @@ impl Job<'_> {
         Ok((figures, provenance))
     }
 
-    /// Reads `file` slice by slice into `sink`, checking for binary data (`check_binary`) and
-    /// hashing it. When `sink` stops early the hash covers only what was read.
+    /// Reads `file` slice by slice into `sink`, checking for binary data if `reading` says so.
+    /// The provenance it returns has no hash yet.
     async fn stream<F: FileSource>(
         &mut self,
         file: &F,
         role: FileRole,
-        check_binary: bool,
+        reading: Reading,
         mut sink: impl FnMut(&[u8]) -> Flow,
     ) -> Result<FileProvenance, JobError> {
         let name = file.name();
@@ -316,7 +331,6 @@ impl Job<'_> {
         if size == 0 {
             return Err(JobError::empty(&name));
         }
-        let mut hasher = Sha256::new();
         let mut offset = 0;
         while offset < size {
             let end = (offset + SLICE_BYTES).min(size);
@@ -332,10 +346,9 @@ impl Job<'_> {
                     "the file changed while it was being read",
                 ));
             }
-            if check_binary && find_binary_byte(bytes, offset).is_some() {
+            if reading.check_binary && find_binary_byte(bytes, offset).is_some() {
                 return Err(JobError::binary(&name));
             }
-            hasher.update(bytes);
             self.progress.advance(end - offset);
             offset = end;
             let started = (self.now_ms)();
@@ -349,25 +362,44 @@ impl Job<'_> {
             role,
             name,
             bytes: size,
-            sha256: hex(&hasher.finalize()),
+            sha256: String::new(),
         })
     }
 
-    fn envelope<T: Serialize>(
+    fn output<T: Serialize>(
         &self,
         result: T,
         files: Vec<FileProvenance>,
         parameters: &impl Serialize,
-    ) -> Result<String, JobError> {
+        distributions: Option<String>,
+    ) -> Result<JobOutput, JobError> {
         let provenance = Provenance {
             app_version: self.app_version.to_owned(),
             generated_at: (self.now_iso)(),
             files,
             parameters: serde_json::to_value(parameters).map_err(JobError::internal)?,
         };
-        serde_json::to_string_pretty(&WithProvenance { result, provenance })
-            .map_err(JobError::internal)
+        Ok(JobOutput {
+            result: serde_json::to_string_pretty(&result).map_err(JobError::internal)?,
+            provenance: Some(provenance),
+            distributions,
+            phases: Phases::default(),
+        })
     }
+}
+
+/// How [`Job::stream`] treats the bytes besides handing them to its sink.
+#[derive(Debug, Clone, Copy)]
+struct Reading {
+    /// Refuse a file with a NUL byte near its start (a CSV input).
+    check_binary: bool,
+}
+
+impl Reading {
+    const CHECKED: Reading = Reading { check_binary: true };
+    const PLAIN: Reading = Reading {
+        check_binary: false,
+    };
 }
 
 fn is_json(name: &str) -> bool {
@@ -403,17 +435,19 @@ impl<'a> Progress<'a> {
         }
     }
 
+    /// Reports through the throttle, and always once every byte is read (the page shows the
+    /// slower of two workers' progress, so the faster one's end must show).
     fn advance(&mut self, bytes: u64) {
         self.read += bytes;
-        if self.throttle.due(self.read, (self.now_ms)()) {
+        let end = self.read == self.throttle.total;
+        if self.throttle.due(self.read, (self.now_ms)()) || end {
             (self.report)(self.read, self.throttle.total);
         }
     }
 }
 
 /// Decides when progress is worth a message: at most every [`PROGRESS_INTERVAL_MS`], and only
-/// after another [`PROGRESS_STEP_PER_MILLE`]‰ of the bytes. The end needs no report: the
-/// result follows.
+/// after another [`PROGRESS_STEP_PER_MILLE`]‰ of the bytes.
 #[derive(Debug, Clone)]
 pub struct ProgressThrottle {
     pub total: u64,
@@ -451,8 +485,16 @@ mod tests {
     use shared::drift::{ColumnDistribution, DriftReport};
     use shared::profile::Profile;
 
+    use shared::api::{WithProvenance, export_json};
+
     use super::*;
     use crate::worker::protocol::ErrorCode;
+
+    /// The JSON the user exports, read back.
+    fn exported<T: DeserializeOwned>(output: &JobOutput) -> WithProvenance<T> {
+        let provenance = output.provenance.as_ref().expect("a provenance");
+        serde_json::from_str(&export_json(&output.result, provenance).unwrap()).unwrap()
+    }
 
     struct MemoryFile {
         name: &'static str,
@@ -532,7 +574,7 @@ mod tests {
         let (output, _) = run(JobKind::Profile, "{}", &[file("small.csv", csv)]);
         let output = output.unwrap();
         assert_eq!(output.distributions, None);
-        let exported: WithProvenance<Profile> = serde_json::from_str(&output.result).unwrap();
+        let exported: WithProvenance<Profile> = exported(&output);
         assert_eq!(exported.result.rows, 2);
         let provenance = exported.provenance;
         assert_eq!(provenance.app_version, "9.9.9");
@@ -543,8 +585,8 @@ mod tests {
                 role: FileRole::Input,
                 name: "small.csv".into(),
                 bytes: csv.len() as u64,
-                // printf 'x,y\n1,a\n2,b\n' | sha256sum
-                sha256: "01331cf653a16b7278f66569b5719303c2f18ce869c87638c09943a49d3e73dd".into(),
+                // Filled in by the page from the hash job.
+                sha256: String::new(),
             }]
         );
         assert_eq!(
@@ -560,17 +602,12 @@ mod tests {
         let input = file("orders.csv", csv.clone());
         let (output, reports) = run(JobKind::Profile, "{}", std::slice::from_ref(&input));
         let output = output.unwrap();
-        let exported: WithProvenance<Profile> = serde_json::from_str(&output.result).unwrap();
+        let exported: WithProvenance<Profile> = exported(&output);
         assert_eq!(exported.result.rows, 200_000);
         assert_eq!(input.reads.get() as u64, size.div_ceil(SLICE_BYTES));
         // The phases: all the test clock's time went into reading (60 ms a slice).
         assert_eq!(output.phases.read_ms, 60.0 * input.reads.get() as f64);
         assert_eq!(output.phases.parse_ms, 0.0);
-        // The hash of the whole file, as read slice by slice.
-        assert_eq!(
-            exported.provenance.files[0].sha256,
-            hex(&Sha256::digest(csv.as_bytes()))
-        );
         // 60 ms per slice: a report every second slice (100 ms), never two within 100 ms.
         assert!(!reports.is_empty());
         assert!(
@@ -579,7 +616,34 @@ mod tests {
                 .all(|&(read, total)| read <= total && total == size)
         );
         assert!(reports.windows(2).all(|w| w[0].0 < w[1].0));
-        assert!(reports.len() <= input.reads.get() / 2, "{reports:?}");
+        assert!(reports.len() <= input.reads.get() / 2 + 1, "{reports:?}");
+        assert_eq!(
+            reports.last(),
+            Some(&(size, size)),
+            "the end is always reported"
+        );
+    }
+
+    #[test]
+    fn the_hash_job_hashes_each_whole_file() {
+        let small = file("small.csv", "x,y\n1,a\n2,b\n");
+        let big = file("orders.csv", orders(200_000)); // several slices
+        let (output, _) = run(JobKind::Hash, "{}", &[small, big]);
+        let output = output.unwrap();
+        assert_eq!(output.provenance, None);
+        let hashes: Vec<String> = serde_json::from_str(&output.result).unwrap();
+        assert_eq!(
+            hashes,
+            [
+                // printf 'x,y\n1,a\n2,b\n' | sha256sum
+                "01331cf653a16b7278f66569b5719303c2f18ce869c87638c09943a49d3e73dd".to_owned(),
+                // A second implementation reads the same bytes at once.
+                hex(&Sha256::digest(orders(200_000).as_bytes())),
+            ]
+        );
+        // Any file can be hashed (a JSON baseline too), but not an empty one.
+        let (output, _) = run(JobKind::Hash, "{}", &[file("e.csv", "")]);
+        assert_eq!(output.unwrap_err().code, ErrorCode::EmptyFile);
     }
 
     #[test]
@@ -634,7 +698,7 @@ mod tests {
             &[file("ref.csv", reference), file("cur.csv", current)],
         );
         let output = output.unwrap();
-        let exported: WithProvenance<DriftReport> = serde_json::from_str(&output.result).unwrap();
+        let exported: WithProvenance<DriftReport> = exported(&output);
         assert_eq!(exported.result.columns.len(), 2);
         assert_eq!(exported.result.options.p_value_threshold, 0.2);
         let roles: Vec<(FileRole, &str)> = exported
@@ -667,8 +731,7 @@ mod tests {
     fn quality_with_a_csv_or_json_baseline() {
         let options = r#"{"quality": {"label": "label", "prediction": "prediction"}}"#;
         let (output, _) = run(JobKind::Quality, options, &[file("m.csv", orders(6))]);
-        let plain: WithProvenance<QualityReport> =
-            serde_json::from_str(&output.unwrap().result).unwrap();
+        let plain: WithProvenance<QualityReport> = exported(&output.unwrap());
         assert_eq!(plain.result.rows, 6);
         assert_eq!(plain.result.baseline, None);
 
@@ -679,8 +742,7 @@ mod tests {
             options,
             &[file("m.csv", orders(6)), file("base.csv", perfect)],
         );
-        let compared: WithProvenance<QualityReport> =
-            serde_json::from_str(&output.unwrap().result).unwrap();
+        let compared: WithProvenance<QualityReport> = exported(&output.unwrap());
         let baseline = compared.result.baseline.unwrap();
         assert_eq!(baseline.accuracy, Some(1.0));
         assert!(baseline.degraded);
@@ -695,8 +757,7 @@ mod tests {
                 file("earlier.JSON", plain_json(&plain)),
             ],
         );
-        let compared: WithProvenance<QualityReport> =
-            serde_json::from_str(&output.unwrap().result).unwrap();
+        let compared: WithProvenance<QualityReport> = exported(&output.unwrap());
         assert!(!compared.result.baseline.unwrap().degraded);
 
         let (output, _) = run(

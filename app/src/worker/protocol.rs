@@ -20,6 +20,7 @@ pub mod key {
     pub const READ: &str = "read";
     pub const TOTAL: &str = "total";
     pub const RESULT: &str = "result";
+    pub const PROVENANCE: &str = "provenance";
     pub const DISTRIBUTIONS: &str = "distributions";
     pub const READ_MS: &str = "read_ms";
     pub const PARSE_MS: &str = "parse_ms";
@@ -42,25 +43,30 @@ pub mod reply {
 /// What the page asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum JobKind {
-    /// One file; options: [`ProfileOptions`]; result: `WithProvenance<Profile>`.
+    /// One file; options: [`ProfileOptions`]; result: `Profile`, with its provenance.
     Profile,
     /// Reference then current file; options: [`DriftParameters`]; result:
-    /// `WithProvenance<DriftReport>`, plus the charts' `Vec<ColumnDistribution>`.
+    /// `DriftReport`, with its provenance, plus the charts' `Vec<ColumnDistribution>`.
     Drift,
     /// The file, then optionally a baseline (a CSV, or an earlier result as `.json`); options:
-    /// [`QualityParameters`]; result: `WithProvenance<QualityReport>`.
+    /// [`QualityParameters`]; result: `QualityReport`, with its provenance.
     Quality,
     /// One file, read only until its header is known; options: `ReadOptions`; result:
     /// [`ColumnsInfo`] (no provenance: the file is not read to the end).
     Columns,
+    /// One or two files; no options; result: their SHA-256 as a JSON list of hex strings. The
+    /// page runs it in a second worker beside the analysis of the same files, whose
+    /// provenance leaves `sha256` empty.
+    Hash,
 }
 
 impl JobKind {
-    pub const ALL: [JobKind; 4] = [
+    pub const ALL: [JobKind; 5] = [
         JobKind::Profile,
         JobKind::Drift,
         JobKind::Quality,
         JobKind::Columns,
+        JobKind::Hash,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -69,6 +75,7 @@ impl JobKind {
             JobKind::Drift => "drift",
             JobKind::Quality => "quality",
             JobKind::Columns => "columns",
+            JobKind::Hash => "hash",
         }
     }
 
@@ -342,7 +349,7 @@ mod tests {
 
 /// Where a job's time went, in milliseconds: waiting for the browser to hand over file slices
 /// (`read_ms`), and in the engine (`parse_ms`: parsing, classifying and accumulating). The rest
-/// of the wall time is hashing, finishing and posting the result.
+/// of the wall time is finishing and posting the result (hashing runs in another worker).
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Phases {
     pub read_ms: f64,

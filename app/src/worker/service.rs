@@ -1,15 +1,18 @@
 //! The worker side: receives a job, runs it ([`super::jobs`]) on the files the page sent, and
 //! posts progress and the result back. Runs in the Web Worker only (`src/bin/worker.rs`).
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 
-use js_sys::{Array, Object, Reflect, Uint8Array};
+use js_sys::{Array, ArrayBuffer, Object, Reflect, Uint8Array};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::{JsFuture, spawn_local};
-use web_sys::{DedicatedWorkerGlobalScope, File, MessageEvent, PromiseRejectionEvent};
+use web_sys::{
+    DedicatedWorkerGlobalScope, File, MessageChannel, MessageEvent, PromiseRejectionEvent,
+    ReadableStreamByobReader,
+};
 
-use super::jobs::{FileSource, JobContext, run_job};
+use super::jobs::{FileSource, JobContext, SLICE_BYTES, run_job};
 use super::protocol::{JobError, JobKind, key, reply};
 
 /// `provenance.app_version` of every result.
@@ -104,10 +107,19 @@ fn on_message(data: JsValue) {
         match outcome {
             Ok(output) => {
                 let mut entries = vec![
-                    (key::ID, id),
+                    (key::ID, id.clone()),
                     (key::TYPE, reply::DONE.into()),
                     (key::RESULT, output.result.into()),
                 ];
+                if let Some(provenance) = output.provenance {
+                    match serde_json::to_string(&provenance) {
+                        Ok(json) => entries.push((key::PROVENANCE, json.into())),
+                        Err(error) => {
+                            post(&error_message(&id, &JobError::internal(error)));
+                            return;
+                        }
+                    }
+                }
                 if let Some(charts) = output.distributions {
                     entries.push((key::DISTRIBUTIONS, charts.into()));
                 }
@@ -134,7 +146,7 @@ fn parse_request(
         .dyn_into::<Array>()
         .map_err(|_| JobError::bad_request("no list of files"))?
         .iter()
-        .map(|file| file.dyn_into::<File>().map(BrowserFile))
+        .map(|file| file.dyn_into::<File>().map(BrowserFile::new))
         .collect::<Result<Vec<_>, _>>()
         .map_err(|_| JobError::bad_request("a file that is not a File"))?;
     Ok((kind, options, files))
@@ -180,21 +192,56 @@ pub(crate) fn describe(error: &JsValue) -> String {
         .unwrap_or_else(|| "unknown error".to_owned())
 }
 
-/// A `File` posted by the page, read with `Blob.slice` + `arrayBuffer`.
-struct BrowserFile(File);
+/// A `File` posted by the page.
+///
+/// Read front to back through a BYOB reader of its stream, into one buffer that goes to the
+/// browser and comes back at each read: a 1 GB file leaves no garbage in the worker's heap (one
+/// `arrayBuffer()` per slice left a gigabyte of garbage for the collector, which let the heap
+/// grow by a hundred megabytes and more). A read that does not continue where the last one
+/// stopped starts a new stream there; a browser whose file streams are not byte streams gets a
+/// `Blob.slice` + `arrayBuffer()` per read.
+struct BrowserFile {
+    file: File,
+    stream: RefCell<Option<FrontToBack>>,
+}
 
-impl FileSource for BrowserFile {
-    fn name(&self) -> String {
-        self.0.name()
+struct FrontToBack {
+    reader: ReadableStreamByobReader,
+    /// The offset in the file of the reader's next byte.
+    position: u64,
+    /// The reused buffer (detached while the browser fills it).
+    buffer: ArrayBuffer,
+}
+
+impl BrowserFile {
+    fn new(file: File) -> Self {
+        Self {
+            file,
+            stream: RefCell::new(None),
+        }
     }
 
-    fn size(&self) -> u64 {
-        self.0.size() as u64
+    /// A BYOB reader from `start`, or `None` if this browser's file streams are not byte
+    /// streams.
+    fn open(&self, start: u64) -> Result<Option<FrontToBack>, String> {
+        let rest = self
+            .file
+            .slice_with_f64(start as f64)
+            .map_err(|e| describe(&e))?;
+        Ok(
+            ReadableStreamByobReader::new(&rest.stream()).map_or(None, |reader| {
+                Some(FrontToBack {
+                    reader,
+                    position: start,
+                    buffer: ArrayBuffer::new(SLICE_BYTES as u32),
+                })
+            }),
+        )
     }
 
-    async fn read(&self, start: u64, end: u64, into: &mut Vec<u8>) -> Result<(), String> {
+    async fn read_slice(&self, start: u64, end: u64, into: &mut Vec<u8>) -> Result<(), String> {
         let blob = self
-            .0
+            .file
             .slice_with_f64_and_f64(start as f64, end as f64)
             .map_err(|e| describe(&e))?;
         let buffer = JsFuture::from(blob.array_buffer())
@@ -205,4 +252,86 @@ impl FileSource for BrowserFile {
         array.copy_to(into);
         Ok(())
     }
+}
+
+impl FrontToBack {
+    /// Appends the next `wanted` bytes of the file to `into`; fewer if the file ends first.
+    async fn read(&mut self, wanted: u64, into: &mut Vec<u8>) -> Result<(), String> {
+        let mut left = wanted;
+        while left > 0 {
+            let length = left.min(u64::from(self.buffer.byte_length())) as u32;
+            let view = Uint8Array::new_with_byte_offset_and_length(&self.buffer, 0, length);
+            let result = JsFuture::from(self.reader.read_with_array_buffer_view(&view))
+                .await
+                .map_err(|e| describe(&e))?;
+            let field = |name: &str| Reflect::get(&result, &JsValue::from_str(name));
+            let chunk: Uint8Array = field("value")
+                .map_err(|e| describe(&e))?
+                .dyn_into()
+                .map_err(|_| "the browser's file stream gave no bytes".to_owned())?;
+            // The buffer comes back with the bytes (the view handed over is now detached).
+            self.buffer = chunk.buffer();
+            let count = chunk.length();
+            let filled = into.len();
+            into.resize(filled + count as usize, 0);
+            chunk.copy_to(&mut into[filled..]);
+            self.position += u64::from(count);
+            left -= u64::from(count);
+            if field("done").is_ok_and(|done| done.is_truthy()) {
+                break;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Drop for BrowserFile {
+    fn drop(&mut self) {
+        if let Some(stream) = self.stream.get_mut().take() {
+            // A job that stopped early (e.g. after the header): let the browser close the file.
+            let _ = stream.reader.cancel();
+        }
+    }
+}
+
+impl FileSource for BrowserFile {
+    fn name(&self) -> String {
+        self.file.name()
+    }
+
+    fn size(&self) -> u64 {
+        self.file.size() as u64
+    }
+
+    async fn read(&self, start: u64, end: u64, into: &mut Vec<u8>) -> Result<(), String> {
+        // Taken out while it is read, so that no borrow is held across an await.
+        let taken = self.stream.take().filter(|stream| stream.position == start);
+        let stream = match taken {
+            Some(stream) => Some(stream),
+            None => self.open(start)?,
+        };
+        let Some(mut stream) = stream else {
+            return self.read_slice(start, end, into).await;
+        };
+        into.clear();
+        stream.read(end - start, into).await?;
+        self.stream.replace(Some(stream));
+        next_task().await
+    }
+}
+
+/// Resolves in a later task of the worker's event loop: a `MessageChannel` round trip, which
+/// the 4 ms clamping of nested timers does not slow. A file whose bytes the browser already
+/// holds is read in microtasks only, so without this the worker would handle no event (an
+/// error event, the developer tools) until the analysis ends.
+async fn next_task() -> Result<(), String> {
+    let channel = MessageChannel::new().map_err(|e| describe(&e))?;
+    let port = channel.port1();
+    let next = js_sys::Promise::new(&mut |resolve, _reject| port.set_onmessage(Some(&resolve)));
+    channel
+        .port2()
+        .post_message(&JsValue::UNDEFINED)
+        .map_err(|e| describe(&e))?;
+    JsFuture::from(next).await.map_err(|e| describe(&e))?;
+    Ok(())
 }

@@ -11,4 +11,4 @@ pub mod provenance;
 pub mod rum;
 pub mod rum_summary;
 
-pub use provenance::{FileProvenance, FileRole, Provenance, WithProvenance};
+pub use provenance::{FileProvenance, FileRole, Provenance, WithProvenance, export_json};

@@ -88,6 +88,29 @@ pub struct WithProvenance<T> {
     pub provenance: Provenance,
 }
 
+/// The exported JSON of a result — what `serde_json::to_string_pretty` writes for a
+/// [`WithProvenance`] — built from the result's own pretty JSON (`result_pretty`, an object),
+/// which is kept verbatim: the figures are not parsed and written a second time. The app uses it
+/// to add the file hashes, which are computed beside the analysis, to the result.
+pub fn export_json(
+    result_pretty: &str,
+    provenance: &Provenance,
+) -> Result<String, serde_json::Error> {
+    use serde::ser::Error as _;
+    let provenance = serde_json::to_string_pretty(provenance)?.replace('\n', "\n  ");
+    let body = result_pretty
+        .trim_end()
+        .strip_suffix('}')
+        .filter(|body| body.starts_with('{'))
+        .ok_or_else(|| serde_json::Error::custom("the result is not a JSON object"))?
+        .trim_end();
+    // Strings in JSON never hold a raw line break, so indenting after each one is safe.
+    let separator = if body == "{" { "\n" } else { ",\n" };
+    Ok(format!(
+        "{body}{separator}  \"provenance\": {provenance}\n}}"
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -163,6 +186,39 @@ mod tests {
         .unwrap();
         let back: WithProvenance<QualityReport> = serde_json::from_str(&text).unwrap();
         assert_eq!(back.result, report);
+    }
+
+    /// Built from the result's own JSON, the export is byte for byte what serde writes for
+    /// the whole `WithProvenance`.
+    fn assert_export_matches_serde<T: Serialize>(result: T) {
+        let expected = serde_json::to_string_pretty(&WithProvenance {
+            result: &result,
+            provenance: provenance(),
+        })
+        .unwrap();
+        let result_pretty = serde_json::to_string_pretty(&result).unwrap();
+        assert_eq!(
+            export_json(&result_pretty, &provenance()).unwrap(),
+            expected
+        );
+    }
+
+    #[test]
+    fn the_export_is_built_from_the_result_text() {
+        // A file name with quotes, a line break and braces stays escaped.
+        let csv = "x,\"c\nd}\",y,p\n1,a,1,1\n2,b,0,1\n3,a,1,1\n";
+        assert_export_matches_serde(summary(csv).into_profile());
+        assert_export_matches_serde(compare(
+            &summary(csv),
+            &summary(csv),
+            &DriftOptions::default(),
+        ));
+        let mut evaluator = QualityEvaluator::new(QualityOptions::new("y", "p"));
+        evaluator.push(csv.as_bytes());
+        assert_export_matches_serde(evaluator.finish().unwrap());
+        assert_export_matches_serde(serde_json::json!({}));
+        assert!(export_json("[1, 2]", &provenance()).is_err());
+        assert!(export_json("", &provenance()).is_err());
     }
 
     #[test]
