@@ -11,7 +11,7 @@ use shared::api::rum_summary::{RumSummary, VitalStats, Window, WindowSummary};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
-use self::text::{error_kind, rating, rating_symbol, text, timing};
+use self::text::{Text, error_kind, rating, rating_symbol, text, timing};
 use crate::components::chart::Chart;
 use crate::format;
 use crate::i18n::{Lang, fill, use_lang};
@@ -135,10 +135,11 @@ fn WindowFigures(figures: WindowSummary, truncated: bool) -> impl IntoView {
         }
     };
     let vitals = figures.vitals.clone();
-    let versions = figures.versions.clone();
-    let routes = figures.slowest_routes.clone();
-    let timings = figures.timings.clone();
+    let versions = figures.versions;
+    let routes = figures.slowest_routes;
+    let timings = figures.timings;
     let no_timings = timings.is_empty();
+    let p75_of = |name| Column::fixed(name, true);
     view! {
         <p class="status" role="status">{totals}</p>
         {truncated.then(|| view! { <p class="notice">{move || t().truncated}</p> })}
@@ -148,133 +149,212 @@ fn WindowFigures(figures: WindowSummary, truncated: bool) -> impl IntoView {
         </section>
         <section aria-labelledby="rum-releases">
             <h2 id="rum-releases">{move || t().releases}</h2>
-            <Scroll label=Signal::derive(move || t().releases.to_owned())>
-                <table class="rum-table">
-                    <caption>{move || t().releases}</caption>
-                    <thead>
-                        <tr>
-                            <th scope="col">{move || t().release}</th>
-                            <th scope="col" class="num">{move || t().sessions}</th>
-                            <th scope="col" class="num">{move || t().errors}</th>
-                            <th scope="col" class="num">"LCP p75"</th>
-                            <th scope="col" class="num">"INP p75"</th>
-                        </tr>
-                    </thead>
-                    <tbody>
-                        {move || {
-                            let lang = lang.get();
-                            versions
-                                .iter()
-                                .map(|v| {
-                                    let p75 = |name| {
-                                        v.vitals
-                                            .iter()
-                                            .find(|s| s.name == name)
-                                            .map_or("—".to_owned(), |s| vital_value(lang, name, s.p75))
-                                    };
-                                    view! {
-                                        <tr>
-                                            <th scope="row">{v.app_version.clone()}</th>
-                                            <td class="num">{format::count(lang, v.sessions)}</td>
-                                            <td class="num">{format::count(lang, v.errors)}</td>
-                                            <td class="num">{p75(VitalName::Lcp)}</td>
-                                            <td class="num">{p75(VitalName::Inp)}</td>
-                                        </tr>
-                                    }
-                                })
-                                .collect_view()
-                        }}
-                    </tbody>
-                </table>
-            </Scroll>
+            <FigureTable
+                caption=Signal::derive(move || t().releases.to_owned())
+                columns=vec![
+                    Column::text(|t| t.release, false),
+                    Column::text(|t| t.sessions, true),
+                    Column::text(|t| t.errors, true),
+                    p75_of("LCP p75"),
+                    p75_of("INP p75"),
+                ]
+                rows=move |lang| {
+                    versions
+                        .iter()
+                        .map(|v| {
+                            let p75 = |name| {
+                                v.vitals
+                                    .iter()
+                                    .find(|s| s.name == name)
+                                    .map_or("—".to_owned(), |s| vital_value(lang, name, s.p75))
+                            };
+                            Row::new(v.app_version.clone(), vec![
+                                format::count(lang, v.sessions),
+                                format::count(lang, v.errors),
+                                p75(VitalName::Lcp),
+                                p75(VitalName::Inp),
+                            ])
+                        })
+                        .collect()
+                }
+            />
         </section>
         <section aria-labelledby="rum-routes">
             <h2 id="rum-routes">{move || t().routes}</h2>
-            <Scroll label=Signal::derive(move || t().routes.to_owned())>
-                <table class="rum-table">
-                    <caption>{move || t().routes}</caption>
-                    <thead>
-                        <tr>
-                            <th scope="col">{move || t().route}</th>
-                            <th scope="col" class="num">{move || t().page_loads}</th>
-                            <th scope="col" class="num">"LCP p75"</th>
-                            <th scope="col">{move || t().rating}</th>
-                            <th scope="col" class="num">"INP p75"</th>
-                            <th scope="col" class="num">"TTFB p75"</th>
-                        </tr>
-                    </thead>
-                    <tbody>
-                        {move || {
-                            let lang = lang.get();
-                            routes
-                                .iter()
-                                .map(|r| {
-                                    let optional = |v: Option<f64>| v.map_or("—".to_owned(), |v| ms(lang, v));
-                                    view! {
-                                        <tr>
-                                            <th scope="row">{r.route.clone()}</th>
-                                            <td class="num">{format::count(lang, r.page_loads)}</td>
-                                            <td class="num">{ms(lang, r.lcp_p75_ms)}</td>
-                                            <td>{format!("{} {}", rating_symbol(r.rating), rating(lang, r.rating))}</td>
-                                            <td class="num">{optional(r.inp_p75_ms)}</td>
-                                            <td class="num">{optional(r.ttfb_p75_ms)}</td>
-                                        </tr>
-                                    }
-                                })
-                                .collect_view()
-                        }}
-                    </tbody>
-                </table>
-            </Scroll>
+            <FigureTable
+                caption=Signal::derive(move || t().routes.to_owned())
+                columns=vec![
+                    Column::text(|t| t.route, false),
+                    Column::text(|t| t.page_loads, true),
+                    p75_of("LCP p75"),
+                    Column::text(|t| t.rating, false),
+                    p75_of("INP p75"),
+                    p75_of("TTFB p75"),
+                ]
+                rows=move |lang| {
+                    let optional = |v: Option<f64>| v.map_or("—".to_owned(), |v| ms(lang, v));
+                    routes
+                        .iter()
+                        .map(|r| {
+                            Row::new(r.route.clone(), vec![
+                                format::count(lang, r.page_loads),
+                                ms(lang, r.lcp_p75_ms),
+                                format!("{} {}", rating_symbol(r.rating), rating(lang, r.rating)),
+                                optional(r.inp_p75_ms),
+                                optional(r.ttfb_p75_ms),
+                            ])
+                        })
+                        .collect()
+                }
+            />
         </section>
         <section aria-labelledby="rum-timings">
             <h2 id="rum-timings">{move || t().timings}</h2>
             {no_timings.then(|| view! { <p class="notice">{move || t().no_data}</p> })}
             {(!no_timings).then(|| view! {
-            <Scroll label=Signal::derive(move || t().timings.to_owned())>
-                <table class="rum-table">
-                    <caption>{move || t().timings}</caption>
-                    <thead>
-                        <tr>
-                            <th scope="col">{move || t().step}</th>
-                            <th scope="col" class="num">{move || t().samples}</th>
-                            <th scope="col" class="num">{move || t().p50}</th>
-                            <th scope="col" class="num">{move || t().p75}</th>
-                            <th scope="col" class="num">{move || t().p95}</th>
-                        </tr>
-                    </thead>
-                    <tbody>
-                        {move || {
-                            let lang = lang.get();
-                            timings
-                                .iter()
-                                .map(|s| {
-                                    view! {
-                                        <tr>
-                                            <th scope="row">{timing(lang, s.name)}</th>
-                                            <td class="num">{format::count(lang, s.count)}</td>
-                                            <td class="num">{ms(lang, s.p50)}</td>
-                                            <td class="num">{ms(lang, s.p75)}</td>
-                                            <td class="num">{ms(lang, s.p95)}</td>
-                                        </tr>
-                                    }
-                                })
-                                .collect_view()
-                        }}
-                    </tbody>
-                </table>
-            </Scroll>
+                <FigureTable
+                    caption=Signal::derive(move || t().timings.to_owned())
+                    columns=vec![
+                        Column::text(|t| t.step, false),
+                        Column::text(|t| t.samples, true),
+                        Column::text(|t| t.p50, true),
+                        Column::text(|t| t.p75, true),
+                        Column::text(|t| t.p95, true),
+                    ]
+                    rows=move |lang| {
+                        timings
+                            .iter()
+                            .map(|s| {
+                                Row::new(timing(lang, s.name).to_owned(), vec![
+                                    format::count(lang, s.count),
+                                    ms(lang, s.p50),
+                                    ms(lang, s.p75),
+                                    ms(lang, s.p95),
+                                ])
+                            })
+                            .collect()
+                    }
+                />
             })}
         </section>
     }
 }
 
-/// A table that scrolls sideways inside its own focusable region on a phone.
+/// A column of a [`FigureTable`]: its heading, and whether it holds numbers (right-aligned).
+#[derive(Clone, Copy)]
+struct Column {
+    heading: Heading,
+    numeric: bool,
+}
+
+#[derive(Clone, Copy)]
+enum Heading {
+    /// Translated.
+    Text(fn(&'static Text) -> &'static str),
+    /// The same in every language (a metric's name).
+    Fixed(&'static str),
+}
+
+impl Column {
+    fn text(heading: fn(&'static Text) -> &'static str, numeric: bool) -> Self {
+        Self {
+            heading: Heading::Text(heading),
+            numeric,
+        }
+    }
+
+    fn fixed(heading: &'static str, numeric: bool) -> Self {
+        Self {
+            heading: Heading::Fixed(heading),
+            numeric,
+        }
+    }
+
+    fn heading(self, lang: Lang) -> &'static str {
+        match self.heading {
+            Heading::Text(pick) => pick(text(lang)),
+            Heading::Fixed(heading) => heading,
+        }
+    }
+
+    fn class(self) -> &'static str {
+        if self.numeric { "num" } else { "" }
+    }
+}
+
+/// A row of a [`FigureTable`]: its header cell (the first column) and the other cells' text.
+struct Row {
+    head: String,
+    /// A tooltip on the header cell (`<abbr title>`).
+    head_title: Option<String>,
+    /// A class on the `<tr>`.
+    class: String,
+    cells: Vec<String>,
+}
+
+impl Row {
+    fn new(head: String, cells: Vec<String>) -> Self {
+        Self {
+            head,
+            head_title: None,
+            class: String::new(),
+            cells,
+        }
+    }
+}
+
+/// A table of figures in its own sideways-scrolling region (for phones): a caption, one
+/// heading per column, one row header per row; rows are rebuilt when the language changes.
 #[component]
-fn Scroll(#[prop(into)] label: Signal<String>, children: Children) -> impl IntoView {
+fn FigureTable(
+    #[prop(into)] caption: Signal<String>,
+    columns: Vec<Column>,
+    rows: impl Fn(Lang) -> Vec<Row> + Send + Sync + 'static,
+    #[prop(optional)] class: &'static str,
+) -> impl IntoView {
+    let lang = use_lang();
+    let headings = columns.clone();
     view! {
-        <div class="table-scroll" role="region" aria-label=label tabindex="0">
-            {children()}
+        <div class="table-scroll" role="region" aria-label=caption tabindex="0">
+            <table class=format!("rum-table {class}")>
+                <caption>{move || caption.get()}</caption>
+                <thead>
+                    <tr>
+                        {move || {
+                            let lang = lang.get();
+                            headings
+                                .iter()
+                                .map(|c| view! { <th scope="col" class=c.class()>{c.heading(lang)}</th> })
+                                .collect_view()
+                        }}
+                    </tr>
+                </thead>
+                <tbody>
+                    {move || {
+                        rows(lang.get())
+                            .into_iter()
+                            .map(|row| {
+                                let cells = row
+                                    .cells
+                                    .into_iter()
+                                    .zip(columns.iter().skip(1))
+                                    .map(|(cell, c)| view! { <td class=c.class()>{cell}</td> })
+                                    .collect_view();
+                                let head = match row.head_title {
+                                    Some(title) => view! { <abbr title=title>{row.head}</abbr> }.into_any(),
+                                    None => row.head.into_any(),
+                                };
+                                view! {
+                                    <tr class=row.class>
+                                        <th scope="row">{head}</th>
+                                        {cells}
+                                    </tr>
+                                }
+                            })
+                            .collect_view()
+                    }}
+                </tbody>
+            </table>
         </div>
     }
 }
@@ -287,53 +367,44 @@ fn VitalsTable(vitals: Vec<VitalStats>, #[prop(into)] caption: Signal<String>) -
         return view! { <p class="notice">{move || t().no_data}</p> }.into_any();
     }
     view! {
-            <Scroll label=caption>
-                <table class="rum-table rum-vitals">
-                    <caption>{move || caption.get()}</caption>
-                    <thead>
-                        <tr>
-                            <th scope="col">{move || t().vital}</th>
-                            <th scope="col" class="num">{move || t().p75}</th>
-                            <th scope="col">{move || t().rating}</th>
-                            <th scope="col" class="num">{move || t().good}</th>
-                            <th scope="col" class="num">{move || t().needs_improvement}</th>
-                            <th scope="col" class="num">{move || t().poor}</th>
-                            <th scope="col" class="num">{move || t().samples}</th>
-                        </tr>
-                    </thead>
-                    <tbody>
-                        {
-                            let vitals = vitals.clone();
-                            move || {
-                                let lang = lang.get();
-                                vitals
-                                    .iter()
-                                    .map(|s| {
-                                        let (good, poor) = s.name.thresholds();
-                                        let band = fill(
-                                            text(lang).bands,
-                                            &[&vital_value(lang, s.name, good), &vital_value(lang, s.name, poor)],
-                                        );
-                                        view! {
-                                            <tr class=format!("rum-rating--{}", rating(Lang::En, s.rating).replace(' ', "-"))>
-                                                <th scope="row">
-                                                    <abbr title=band>{s.name.as_str()}</abbr>
-                                                </th>
-                                                <td class="num">{vital_value(lang, s.name, s.p75)}</td>
-                                                <td>{format!("{} {}", rating_symbol(s.rating), rating(lang, s.rating))}</td>
-                                                <td class="num">{format::count(lang, s.good)}</td>
-                                                <td class="num">{format::count(lang, s.needs_improvement)}</td>
-                                                <td class="num">{format::count(lang, s.poor)}</td>
-                                                <td class="num">{format::count(lang, s.count)}</td>
-                                            </tr>
-                                        }
-                                    })
-                                    .collect_view()
-                            }
+        <FigureTable
+            caption
+            class="rum-vitals"
+            columns=vec![
+                Column::text(|t| t.vital, false),
+                Column::text(|t| t.p75, true),
+                Column::text(|t| t.rating, false),
+                Column::text(|t| t.good, true),
+                Column::text(|t| t.needs_improvement, true),
+                Column::text(|t| t.poor, true),
+                Column::text(|t| t.samples, true),
+            ]
+            rows=move |lang| {
+                vitals
+                    .iter()
+                    .map(|s| {
+                        let (good, poor) = s.name.thresholds();
+                        let band = fill(
+                            text(lang).bands,
+                            &[&vital_value(lang, s.name, good), &vital_value(lang, s.name, poor)],
+                        );
+                        Row {
+                            head: s.name.as_str().to_owned(),
+                            head_title: Some(band),
+                            class: format!("rum-rating--{}", rating(Lang::En, s.rating).replace(' ', "-")),
+                            cells: vec![
+                                vital_value(lang, s.name, s.p75),
+                                format!("{} {}", rating_symbol(s.rating), rating(lang, s.rating)),
+                                format::count(lang, s.good),
+                                format::count(lang, s.needs_improvement),
+                                format::count(lang, s.poor),
+                                format::count(lang, s.count),
+                            ],
                         }
-                    </tbody>
-                </table>
-            </Scroll>
+                    })
+                    .collect()
+            }
+        />
     }
     .into_any()
 }
