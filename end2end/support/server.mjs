@@ -18,15 +18,18 @@ export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)
 const LISTENING = /^csv-analyzer listening on (http:\/\/\S+)$/;
 const START_TIMEOUT_MS = 20_000;
 
-export async function startServer() {
-  if (process.env.E2E_BASE_URL) {
+/** Starts `target/release/csv-analyzer serve` on 127.0.0.1:0 with a temporary data dir,
+ *  serving `distDir` (default: E2E_DIST_DIR, else dist/). The browser benchmarks
+ *  (bench/browser) start their server with this too. */
+export async function startServer({ distDir } = {}) {
+  if (process.env.E2E_BASE_URL && !distDir) {
     return { url: process.env.E2E_BASE_URL.replace(/\/$/, ''), stop: async () => {} };
   }
   const binary = path.join(repoRoot, 'target', 'release', 'csv-analyzer');
   const dataDir = await mkdtemp(path.join(tmpdir(), 'csv-analyzer-e2e-'));
   const child = spawn(
     binary,
-    ['serve', '--addr', '127.0.0.1:0', '--dist-dir', process.env.E2E_DIST_DIR || path.join(repoRoot, 'dist'), '--data-dir', dataDir],
+    ['serve', '--addr', '127.0.0.1:0', '--dist-dir', distDir || process.env.E2E_DIST_DIR || path.join(repoRoot, 'dist'), '--data-dir', dataDir],
     { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let stderr = '';

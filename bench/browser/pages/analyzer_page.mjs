@@ -57,6 +57,35 @@ export class AnalyzerPage {
     await dataTransfer.dispose();
   }
 
+  /**
+   * Starts a stopwatch in the page's own clock, as the other tools are timed: it starts at the
+   * `drop` event and stops when the status line first states the row count. `readStopwatch`
+   * returns the seconds in between (null until both happened).
+   */
+  async armStopwatch() {
+    await this.page.evaluate((source) => {
+      const result = new RegExp(source);
+      const watch = { dropped: null, shown: null };
+      window.__benchStopwatch = watch;
+      document.addEventListener('drop', () => (watch.dropped = performance.now()), { capture: true, once: true });
+      const observer = new MutationObserver(() => {
+        const status = document.querySelector('.view > p.status');
+        if (watch.dropped !== null && status && result.test(status.textContent)) {
+          watch.shown = performance.now();
+          observer.disconnect();
+        }
+      });
+      observer.observe(document.body, { subtree: true, childList: true, characterData: true });
+    }, RESULT.source);
+  }
+
+  async readStopwatch() {
+    return this.page.evaluate(() => {
+      const { dropped, shown } = window.__benchStopwatch;
+      return dropped === null || shown === null ? null : (shown - dropped) / 1000;
+    });
+  }
+
   /** Chooses a small file given as bytes (Playwright's own setInputFiles). */
   async chooseSmallFile(name, buffer) {
     await this.fileInput.setInputFiles({ name, mimeType: 'text/csv', buffer });
