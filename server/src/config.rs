@@ -36,6 +36,10 @@ pub struct Config {
     pub metrics: MetricsConfig,
     pub retention: Retention,
     pub rum: RumConfig,
+    /// How the synthetic probes run.
+    pub synthetic: SyntheticConfig,
+    /// Synthetic probes (`[[probes]]` tables, see `docs/probes.md`): read-only through the API.
+    pub probes: Vec<crate::probes::ProbeSpec>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
@@ -103,6 +107,29 @@ pub struct RumConfig {
     pub trust_forwarded_for: bool,
 }
 
+/// Synthetic monitoring: how the server runs the probes of location `local`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SyntheticConfig {
+    /// Run the probes whose locations include `local`. Off: definitions and stored results are
+    /// still served.
+    pub enabled: bool,
+    /// Probe runs in flight at once, all probes together; more wait for a slot.
+    pub max_concurrency: usize,
+    /// Probe results older than this are deleted (90 days gives the 90-day uptime).
+    pub retention_days: u64,
+}
+
+impl Default for SyntheticConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            max_concurrency: 64,
+            retention_days: 90,
+        }
+    }
+}
+
 impl Default for Config {
     fn default() -> Self {
         Self {
@@ -117,6 +144,8 @@ impl Default for Config {
             metrics: MetricsConfig::default(),
             retention: Retention::default(),
             rum: RumConfig::default(),
+            synthetic: SyntheticConfig::default(),
+            probes: Vec::new(),
         }
     }
 }
@@ -274,6 +303,11 @@ impl Config {
                 u64::from(self.rum.rate_limit_per_minute),
             ),
             ("rum.flush_interval_ms", self.rum.flush_interval_ms),
+            (
+                "synthetic.max_concurrency",
+                self.synthetic.max_concurrency as u64,
+            ),
+            ("synthetic.retention_days", self.synthetic.retention_days),
         ];
         for (key, value) in positive {
             if value == 0 {
@@ -325,7 +359,26 @@ impl Config {
                 format!("`{bad}` is not an origin: write scheme://host[:port] (no path) or *"),
             ));
         }
+        let mut names = std::collections::BTreeSet::new();
+        for spec in &self.probes {
+            spec.validate()
+                .map_err(|reason| ("probes".to_string(), reason))?;
+            if !names.insert(spec.name.as_str()) {
+                return Err((
+                    "probes".to_string(),
+                    format!("probe `{}`: the name is used twice", spec.name),
+                ));
+            }
+        }
         Ok(())
+    }
+
+    /// A copy fit for printing: the database password and the probes' secrets as `***`.
+    pub fn redacted(&self) -> Config {
+        let mut copy = self.clone();
+        copy.database_url = redact_url(&copy.database_url);
+        copy.probes = copy.probes.iter().map(|p| p.redacted()).collect();
+        copy
     }
 }
 
@@ -392,14 +445,30 @@ pub fn check_text(text: &str, path: &str) -> Result<Config, ConfigError> {
             message: e.message().trim().to_string(),
         }
     })?;
-    config.validate().map_err(|(key, message)| ConfigError {
-        location: format!(
-            "{path}{}",
-            key_line(text, &key).map_or(String::new(), |l| format!(":{l}"))
-        ),
-        message: format!("`{key}` {message}"),
+    config.validate().map_err(|(key, message)| {
+        let line = if key == "probes" {
+            probe_line(text, &message)
+        } else {
+            key_line(text, &key)
+        };
+        ConfigError {
+            location: format!("{path}{}", line.map_or(String::new(), |l| format!(":{l}"))),
+            message: format!("`{key}` {message}"),
+        }
     })?;
     Ok(config)
+}
+
+/// The line of `name = "NAME"` of the probe a validation message (`probe `NAME`: …`) is about.
+fn probe_line(text: &str, message: &str) -> Option<usize> {
+    let name = message.strip_prefix("probe `")?.split('`').next()?;
+    text.lines()
+        .position(|line| {
+            line.split_once('=').is_some_and(|(key, value)| {
+                key.trim() == "name" && value.trim().trim_matches(['"', '\'']) == name
+            })
+        })
+        .map(|index| index + 1)
 }
 
 fn line_of(text: &str, offset: usize) -> usize {
@@ -532,6 +601,22 @@ mod tests {
         let error = check_text("[rum]\nqueue_capacity = 10\n", "c.toml").expect_err("queue");
         assert!(error.message.contains("at least 100"), "{error}");
         assert!(check_text("[rum]\nallowed_origins = [\"*\"]\n", "c.toml").is_ok());
+    }
+
+    #[test]
+    fn the_documented_probes_are_valid() {
+        // The commented `[[probes]]` tables of the example, uncommented.
+        let text = include_str!("../../docs/config.example.toml");
+        let start = text.find("# [[probes]]").expect("a probe example");
+        let probes: String = text[start..]
+            .lines()
+            .filter_map(|line| line.strip_prefix('#'))
+            .map(|line| format!("{}\n", line.strip_prefix(' ').unwrap_or(line)))
+            .collect();
+        let config = check_text(&probes, "example probes").expect("valid probes");
+        let names: Vec<&str> = config.probes.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["app", "database", "dns"]);
+        assert_eq!(config.probes[0].assertions.min_cert_days, Some(14));
     }
 
     #[test]

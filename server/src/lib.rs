@@ -9,10 +9,14 @@
 //! - [`http`]: middleware (security headers, limits) and the JSON error format.
 //! - [`tasks`]: background loops (metric sampling, retention, the RUM batch writer).
 //! - [`rum`]: real-user monitoring: beacon checks, rate limit, the write queue, the summary.
+//! - [`probes`]: synthetic monitoring: probe definitions, the kinds, the scheduler.
+//! - [`auth`]: API tokens and the extractor that requires one.
 
+pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod http;
+pub mod probes;
 pub mod routes;
 pub mod rum;
 pub mod startup;
@@ -46,6 +50,7 @@ struct StateInner {
     limits: Limits,
     security: SecurityHeaders,
     rum: rum::Rum,
+    probes: probes::Probes,
 }
 
 impl AppState {
@@ -58,6 +63,13 @@ impl AppState {
             config.limits.body_limit_bytes,
         );
         let rum = rum::Rum::new(config.rum.clone(), metrics.clone());
+        let probes = probes::Probes::new(
+            &config.synthetic,
+            &config.probes,
+            store.clone(),
+            metrics.clone(),
+        )
+        .map_err(|reason| std::io::Error::new(std::io::ErrorKind::InvalidInput, reason))?;
         Ok(Self {
             inner: Arc::new(StateInner {
                 config,
@@ -66,18 +78,26 @@ impl AppState {
                 limits,
                 security,
                 rum,
+                probes,
             }),
         })
     }
 
     /// Defaults with `dist_dir`, an in-memory SQLite database, fresh metrics: for tests and
     /// tools that need a working app without a data directory. The RUM batch writer runs in a
-    /// task of its own until the state (every clone of it) is dropped.
+    /// task of its own until the state (every clone of it) is dropped; so does the probe
+    /// scheduler, for probes defined through the API.
     pub async fn in_memory(dist_dir: impl AsRef<Path>) -> Result<Self, startup::StartupError> {
-        let config = Config {
+        Self::in_memory_with(Config {
             dist_dir: dist_dir.as_ref().to_path_buf(),
             ..Config::default()
-        };
+        })
+        .await
+    }
+
+    /// [`AppState::in_memory`] with a configuration of one's own (its database settings are
+    /// not used: the database is in memory).
+    pub async fn in_memory_with(config: Config) -> Result<Self, startup::StartupError> {
         let store = Store::connect("sqlite::memory:").await?;
         store.migrate().await?;
         let metrics = Arc::new(Metrics::new(config.limits.concurrency));
@@ -87,6 +107,13 @@ impl AppState {
                 receiver,
                 store,
                 metrics,
+                std::future::pending::<()>(),
+            ));
+        }
+        state.probes().load_stored().await?;
+        if state.config().synthetic.enabled {
+            tokio::spawn(probes::scheduler::run(
+                state.probes().clone(),
                 std::future::pending::<()>(),
             ));
         }
@@ -108,6 +135,11 @@ impl AppState {
     /// Real-user-monitoring ingestion (rate limiter, write queue).
     pub fn rum(&self) -> &rum::Rum {
         &self.inner.rum
+    }
+
+    /// The defined synthetic probes (and their scheduler).
+    pub fn probes(&self) -> &probes::Probes {
+        &self.inner.probes
     }
 
     pub fn dist_dir(&self) -> &Path {

@@ -1,7 +1,8 @@
 //! Start-up and shutdown of `serve`: data directory, database (connect, migrate), metrics,
-//! background tasks (sampler, retention, RUM writer), the listener, graceful shutdown on
-//! SIGTERM/Ctrl-C (in-flight requests drain, then tasks stop — the RUM writer after writing
-//! every accepted beacon — then the database closes).
+//! the probes (configuration file and database), background tasks (sampler, retention, RUM
+//! writer, probe scheduler), the listener, graceful shutdown on SIGTERM/Ctrl-C (in-flight
+//! requests drain, then tasks stop — the RUM writer after writing every accepted beacon, the
+//! probe scheduler dropping its runs in flight — then the database closes).
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -68,6 +69,12 @@ pub async fn run(
             .with_instance(instance),
     );
     let state = AppState::new(config.clone(), store.clone(), metrics.clone())?;
+    let stored_probes = state.probes().load_stored().await?;
+    tracing::info!(
+        configured = config.probes.len(),
+        stored = stored_probes,
+        "probes defined"
+    );
 
     // Background tasks stop when `stop` turns true.
     let (stop, stopped) = watch::channel(false);
@@ -86,6 +93,7 @@ pub async fn run(
         tasks::retention::MaxAges {
             metric_samples_days: config.retention.metric_samples_days,
             rum_days: config.rum.retention_days,
+            probe_results_days: config.synthetic.retention_days,
         },
         config.retention.batch_size,
         until_stopped(stopped.clone()),
@@ -96,6 +104,13 @@ pub async fn run(
             receiver,
             store.clone(),
             state.metrics().clone(),
+            until_stopped(stopped.clone()),
+        ))
+    });
+
+    let scheduler = config.synthetic.enabled.then(|| {
+        tokio::spawn(crate::probes::scheduler::run(
+            state.probes().clone(),
             until_stopped(stopped.clone()),
         ))
     });
@@ -114,6 +129,9 @@ pub async fn run(
     tracing::info!("draining done, stopping background tasks");
     let _ = stop.send(true);
     let _ = tokio::join!(sampler, retention);
+    if let Some(scheduler) = scheduler {
+        let _ = scheduler.await;
+    }
     if let Some(writer) = rum_writer {
         let _ = writer.await;
     }

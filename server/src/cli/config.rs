@@ -41,8 +41,8 @@ pub fn run(args: ConfigArgs) -> Result<Outcome, CliError> {
         ConfigCommand::Show { config } => {
             let effective =
                 Config::load(config.as_deref()).map_err(|e| CliError::BadInput(e.to_string()))?;
-            let mut shown = effective.clone();
-            shown.database_url = crate::config::redact_url(&shown.database_url);
+            // No password or probe secret on the screen.
+            let shown = effective.redacted();
             let text = toml::to_string_pretty(&shown)
                 .map_err(|e| CliError::Server(format!("cannot print the configuration: {e}")))?;
             emit(&text)?;

@@ -8,6 +8,7 @@ mod output;
 mod profile;
 mod quality;
 mod serve;
+mod token;
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -39,6 +40,8 @@ enum Command {
     Serve(serve::ServeArgs),
     /// Check or show the server configuration.
     Config(config::ConfigArgs),
+    /// Create, list or revoke the API tokens that may change probes through the API.
+    Token(token::TokenArgs),
 }
 
 /// How to read the CSV files; everything is detected when not given.
@@ -165,6 +168,7 @@ pub fn main() -> ExitCode {
         Command::Quality(args) => quality::run(args),
         Command::Serve(args) => serve::run(args),
         Command::Config(args) => config::run(args),
+        Command::Token(args) => token::run(args),
     };
     match result {
         Ok(Outcome::Success) => ExitCode::SUCCESS,

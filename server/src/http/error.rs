@@ -25,9 +25,17 @@ pub enum ApiError {
     /// The request is malformed; the message is shown to the client.
     #[error("{0}")]
     BadRequest(String),
+    /// No valid API token (missing, malformed, unknown or revoked); answered with
+    /// `WWW-Authenticate: Bearer`. The message is shown to the client.
+    #[error("{0}")]
+    Unauthorized(String),
     /// No such resource or route; the message is shown to the client.
     #[error("{0}")]
     NotFound(String),
+    /// The request conflicts with the resource's state (e.g. a name taken, a read-only
+    /// resource); the message is shown to the client.
+    #[error("{0}")]
+    Conflict(String),
     /// The request is understood but refused (e.g. a beacon from a foreign origin); the
     /// message is shown to the client.
     #[error("{0}")]
@@ -66,7 +74,9 @@ impl ApiError {
     pub fn status(&self) -> StatusCode {
         match self {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::Conflict(_) => StatusCode::CONFLICT,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
@@ -81,7 +91,9 @@ impl ApiError {
     pub fn code(&self) -> ErrorCode {
         match self {
             Self::BadRequest(_) => ErrorCode::BadRequest,
+            Self::Unauthorized(_) => ErrorCode::Unauthorized,
             Self::NotFound(_) => ErrorCode::NotFound,
+            Self::Conflict(_) => ErrorCode::Conflict,
             Self::Forbidden(_) => ErrorCode::Forbidden,
             Self::RateLimited { .. } => ErrorCode::RateLimited,
             Self::PayloadTooLarge { .. } => ErrorCode::PayloadTooLarge,
@@ -132,6 +144,12 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         self.log();
         let mut response = (self.status(), axum::Json(self.body())).into_response();
+        if matches!(self, Self::Unauthorized(_)) {
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"csv-analyzer\""),
+            );
+        }
         if let Some(after) = self.retry_after() {
             // Whole seconds, at least 1 (RFC 9110 §10.2.3: delay-seconds).
             let seconds = after.as_secs_f64().ceil().max(1.0) as u64;
@@ -158,7 +176,9 @@ pub struct ErrorBody {
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     BadRequest,
+    Unauthorized,
     NotFound,
+    Conflict,
     Forbidden,
     RateLimited,
     PayloadTooLarge,
@@ -173,7 +193,9 @@ impl ErrorCode {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::BadRequest => "bad_request",
+            Self::Unauthorized => "unauthorized",
             Self::NotFound => "not_found",
+            Self::Conflict => "conflict",
             Self::Forbidden => "forbidden",
             Self::RateLimited => "rate_limited",
             Self::PayloadTooLarge => "payload_too_large",
@@ -264,7 +286,9 @@ mod tests {
     fn codes_serialise_as_sent() {
         for code in [
             ErrorCode::BadRequest,
+            ErrorCode::Unauthorized,
             ErrorCode::NotFound,
+            ErrorCode::Conflict,
             ErrorCode::Forbidden,
             ErrorCode::RateLimited,
             ErrorCode::PayloadTooLarge,

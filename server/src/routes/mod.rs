@@ -2,6 +2,7 @@
 
 mod health;
 pub mod openapi;
+mod probes;
 mod rum;
 mod static_files;
 
@@ -25,6 +26,12 @@ pub fn router(state: AppState) -> Router {
         .route("/api/rum", post(rum::ingest))
         .route("/api/rum/config", get(rum::client_config))
         .route("/api/rum/summary", get(rum::summary))
+        .route("/api/probes", get(probes::list).post(probes::create))
+        .route(
+            "/api/probes/{id}",
+            get(probes::one).put(probes::replace).delete(probes::delete),
+        )
+        .route("/api/probes/{id}/results", get(probes::results))
         .merge(crate::http::api_fallback())
         .fallback_service(
             static_files::service(state.dist_dir())

@@ -39,6 +39,12 @@ pub const PATH: &str = "/api/openapi.json";
         super::rum::ingest,
         super::rum::client_config,
         super::rum::summary,
+        super::probes::list,
+        super::probes::one,
+        super::probes::results,
+        super::probes::create,
+        super::probes::replace,
+        super::probes::delete,
         openapi_json,
     ),
     components(schemas(ErrorBody, ErrorCode)),
@@ -46,8 +52,9 @@ pub const PATH: &str = "/api/openapi.json";
         (name = "probes", description = "Liveness, readiness and metrics"),
         (name = "meta", description = "This description"),
         (name = "rum", description = "Real-user monitoring: beacons from the browser app and their aggregates"),
+        (name = "synthetic", description = "Synthetic monitoring: probe definitions (changes need an API token) and their results"),
     ),
-    modifiers(&RumSchemas, &LimitResponses)
+    modifiers(&RumSchemas, &LimitResponses, &TokenAuth)
 )]
 pub struct ApiDoc;
 
@@ -127,6 +134,28 @@ macro_rules! rum_schema_ref {
 rum_schema_ref!(BeaconSchema, "RumBeacon");
 rum_schema_ref!(RumClientConfigSchema, "RumClientConfig");
 rum_schema_ref!(RumSummarySchema, "RumSummary");
+
+/// The `api_token` security scheme: `Authorization: Bearer <token>` with a token from
+/// `csv-analyzer token create` (operations that change state name it in their `security`).
+pub struct TokenAuth;
+
+impl Modify for TokenAuth {
+    fn modify(&self, openapi: &mut Document) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "api_token",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "An API token from `csv-analyzer token create --name NAME`",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}
 
 /// Adds the answers of the limits layer (413 body too large, 503 overloaded or timed out) to
 /// every operation that does not document them itself.

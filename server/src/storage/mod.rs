@@ -14,17 +14,19 @@
 //!   `server/migrations/postgres` create the same tables and columns; they are embedded in the
 //!   binary with `sqlx::migrate!` (no database at compile time), and all queries use the runtime
 //!   `sqlx::query` API.
-//! - **One module per aggregate** ([`metric_samples`], [`rum`], later probes, alerts,
-//!   incidents): a public repository type in its `mod.rs` whose methods `match` on the engine and
+//! - **One module per aggregate** ([`metric_samples`], [`rum`], [`api_tokens`], [`probes`],
+//!   later alerts, incidents): a public repository type in its `mod.rs` whose methods `match` on the engine and
 //!   call that module's `sqlite.rs` or `postgres.rs`. Adding an aggregate touches its own module
 //!   and one accessor here.
 //! - **Engine set-up** lives in [`sqlite`] (WAL, `foreign_keys = ON`, busy timeout 5 s,
 //!   `synchronous = NORMAL`, file and directory created if missing) and [`postgres`].
 //! - **Errors** are [`StorageError`]; none of its messages carries a password ([`redact_url`]).
 
+pub mod api_tokens;
 pub mod error;
 pub mod metric_samples;
 pub mod postgres;
+pub mod probes;
 pub mod rum;
 pub mod sqlite;
 
@@ -33,8 +35,10 @@ use std::time::Duration;
 use sqlx::migrate::{AppliedMigration, Migrate, Migrator};
 use sqlx::{PgPool, SqlitePool};
 
+pub use api_tokens::{ApiTokens, TokenRow};
 pub use error::{StorageError, redact_url};
 pub use metric_samples::{MetricSample, MetricSamples, canonical_labels};
+pub use probes::{ProbeDefinitions, ProbeResultRow, ProbeResults, StoredProbe, Tally};
 pub use rum::{ErrorDetail, RumEventRow, RumEvents};
 
 /// How long getting a pooled connection may take before the operation fails.
@@ -156,6 +160,21 @@ impl Store {
     /// The real-user-monitoring repository (events, error groups).
     pub fn rum(&self) -> RumEvents {
         RumEvents::new(self.clone())
+    }
+
+    /// The API tokens repository.
+    pub fn api_tokens(&self) -> ApiTokens {
+        ApiTokens::new(self.clone())
+    }
+
+    /// The probes defined through the API.
+    pub fn probe_definitions(&self) -> ProbeDefinitions {
+        ProbeDefinitions::new(self.clone())
+    }
+
+    /// The probes' results.
+    pub fn probe_results(&self) -> ProbeResults {
+        ProbeResults::new(self.clone())
     }
 }
 

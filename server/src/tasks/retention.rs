@@ -1,8 +1,10 @@
 //! Retention: deletes stored data past its configured age, in bounded batches, so that a large
 //! clean-up never holds the database (SQLite's single writer) for long.
 //!
-//! It covers metric samples ([`step`]) and real-user-monitoring events and error groups
-//! ([`rum_step`]), each with its own maximum age; later aggregates add their own step.
+//! It covers metric samples ([`step`]), real-user-monitoring events and error groups
+//! ([`rum_step`]) and probe results ([`probe_results_step`]), each with its own maximum age;
+//! each is one call of the shared batched loop, and later aggregates add their own step and a
+//! [`Kind`] variant.
 
 use std::future::Future;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -19,6 +21,25 @@ pub fn cutoff_ms(now_ms: i64, max_age_days: u64) -> i64 {
     now_ms.saturating_sub(age_ms)
 }
 
+/// Calls `delete_batch(cutoff, batch)` until it deletes fewer than `batch` rows (nothing older
+/// is left), yielding to other tasks between statements. Returns how many rows it deleted.
+async fn delete_in_batches<F, Fut>(batch: u32, mut delete_batch: F) -> Result<u64, StorageError>
+where
+    F: FnMut(u32) -> Fut,
+    Fut: Future<Output = Result<u64, StorageError>>,
+{
+    let batch = batch.max(1);
+    let mut total = 0;
+    loop {
+        let deleted = delete_batch(batch).await?;
+        total += deleted;
+        if deleted < u64::from(batch) {
+            return Ok(total);
+        }
+        tokio::task::yield_now().await;
+    }
+}
+
 /// Deletes the metric samples older than `max_age_days` at `now_ms`, `batch` rows per
 /// statement, yielding to other tasks between statements, until none older is left. Returns
 /// how many rows it deleted.
@@ -30,16 +51,7 @@ pub async fn step(
 ) -> Result<u64, StorageError> {
     let cutoff = cutoff_ms(now_ms, max_age_days);
     let samples = store.metric_samples();
-    let batch = batch.max(1);
-    let mut total = 0;
-    loop {
-        let deleted = samples.delete_older_than(cutoff, batch).await?;
-        total += deleted;
-        if deleted < u64::from(batch) {
-            return Ok(total);
-        }
-        tokio::task::yield_now().await;
-    }
+    delete_in_batches(batch, |batch| samples.delete_older_than(cutoff, batch)).await
 }
 
 /// Deletes the RUM events received more than `max_age_days` before `now_ms`, then the error
@@ -53,16 +65,20 @@ pub async fn rum_step(
 ) -> Result<u64, StorageError> {
     let cutoff = cutoff_ms(now_ms, max_age_days);
     let rum = store.rum();
-    let batch = batch.max(1);
-    let mut total = 0;
-    loop {
-        let deleted = rum.delete_older_than(cutoff, batch).await?;
-        total += deleted;
-        if deleted < u64::from(batch) {
-            return Ok(total);
-        }
-        tokio::task::yield_now().await;
-    }
+    delete_in_batches(batch, |batch| rum.delete_older_than(cutoff, batch)).await
+}
+
+/// Deletes the probe results started more than `max_age_days` before `now_ms`, `batch` rows
+/// per statement, until none older is left. Returns how many rows it deleted.
+pub async fn probe_results_step(
+    store: &Store,
+    now_ms: i64,
+    max_age_days: u64,
+    batch: u32,
+) -> Result<u64, StorageError> {
+    let cutoff = cutoff_ms(now_ms, max_age_days);
+    let results = store.probe_results();
+    delete_in_batches(batch, |batch| results.delete_older_than(cutoff, batch)).await
 }
 
 /// How long each kind of data is kept.
@@ -70,11 +86,55 @@ pub async fn rum_step(
 pub struct MaxAges {
     pub metric_samples_days: u64,
     pub rum_days: u64,
+    pub probe_results_days: u64,
 }
 
-/// Runs [`step`] and [`rum_step`] now and then every `interval` until `shutdown` completes,
-/// logging what they deleted. An error is logged and retried at the next interval. Shutdown interrupts a running
-/// step between (or during) statements; each statement is atomic, so nothing is half-deleted.
+/// The data retention covers: the table named in logs, and its step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    MetricSamples,
+    RumEvents,
+    ProbeResults,
+}
+
+impl Kind {
+    const ALL: [Kind; 3] = [Kind::MetricSamples, Kind::RumEvents, Kind::ProbeResults];
+
+    fn table(self) -> &'static str {
+        match self {
+            Kind::MetricSamples => "metric_samples",
+            Kind::RumEvents => "rum_events",
+            Kind::ProbeResults => "probe_results",
+        }
+    }
+
+    fn max_age_days(self, ages: &MaxAges) -> u64 {
+        match self {
+            Kind::MetricSamples => ages.metric_samples_days,
+            Kind::RumEvents => ages.rum_days,
+            Kind::ProbeResults => ages.probe_results_days,
+        }
+    }
+
+    async fn step(
+        self,
+        store: &Store,
+        now: i64,
+        days: u64,
+        batch: u32,
+    ) -> Result<u64, StorageError> {
+        match self {
+            Kind::MetricSamples => step(store, now, days, batch).await,
+            Kind::RumEvents => rum_step(store, now, days, batch).await,
+            Kind::ProbeResults => probe_results_step(store, now, days, batch).await,
+        }
+    }
+}
+
+/// Runs [`step`], [`rum_step`] and [`probe_results_step`] now and then every `interval` until
+/// `shutdown` completes, logging what they deleted. An error is logged and retried at the next
+/// interval. Shutdown interrupts a running step between (or during) statements; each statement
+/// is atomic, so nothing is half-deleted.
 pub async fn run(
     store: Store,
     interval: Duration,
@@ -89,6 +149,7 @@ pub async fn run(
         interval_seconds = interval.as_secs(),
         metric_samples_days = max_ages.metric_samples_days,
         rum_days = max_ages.rum_days,
+        probe_results_days = max_ages.probe_results_days,
         batch,
         "retention task started"
     );
@@ -97,25 +158,13 @@ pub async fn run(
             () = &mut shutdown => break,
             _ = ticks.tick() => {}
         }
-        for table in ["metric_samples", "rum_events"] {
+        for kind in Kind::ALL {
+            let table = kind.table();
             let started = tokio::time::Instant::now();
-            let now = unix_now_ms();
-            let (max_age_days, work) = if table == "metric_samples" {
-                let days = max_ages.metric_samples_days;
-                (
-                    days,
-                    futures_util::future::Either::Left(step(&store, now, days, batch)),
-                )
-            } else {
-                let days = max_ages.rum_days;
-                (
-                    days,
-                    futures_util::future::Either::Right(rum_step(&store, now, days, batch)),
-                )
-            };
+            let max_age_days = kind.max_age_days(&max_ages);
             let result = tokio::select! {
                 () = &mut shutdown => break 'run,
-                result = work => result,
+                result = kind.step(&store, unix_now_ms(), max_age_days, batch) => result,
             };
             let elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
             match result {

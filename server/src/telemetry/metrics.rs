@@ -110,6 +110,20 @@ pub const RUM_ANALYSIS_DURATION_SECONDS: &str = "rum_analysis_duration_seconds";
 /// Counter `{kind}`: JavaScript errors, panics and failed requests reported by browsers.
 pub const RUM_ERRORS_TOTAL: &str = "rum_errors_total";
 
+/// Gauge `{probe, location}`: 1 when the probe's latest run succeeded, else 0 (as
+/// blackbox_exporter's `probe_success`).
+pub const PROBE_SUCCESS: &str = "probe_success";
+/// Gauge `{probe, location, step}`: how long the probe's latest run took, seconds: the whole run
+/// as step [`PROBE_STEP_TOTAL`], and each of its steps (`response`, `transfer`, `resolve`,
+/// `connect`).
+pub const PROBE_DURATION_SECONDS: &str = "probe_duration_seconds";
+/// Label of probe series: the probe's name.
+pub const LABEL_PROBE: &str = "probe";
+/// Label of probe series: where the probe ran (`local` is the server).
+pub const LABEL_LOCATION: &str = "location";
+/// The `step` of [`PROBE_DURATION_SECONDS`] for a whole run.
+pub const PROBE_STEP_TOTAL: &str = "total";
+
 /// Label: the route template (`/items/{id}`), [`ROUTE_STATIC`] or [`ROUTE_OTHER`].
 pub const LABEL_ROUTE: &str = "route";
 /// Label: the request method; methods outside [`METHODS`] are [`METHOD_OTHER`].
@@ -223,6 +237,10 @@ const HELP_RUM_CLS: &str = "Cumulative layout shift measured by browsers, by rou
 const HELP_RUM_ANALYSIS: &str =
     "Analysis steps as users waited for them, by step, route and device class, seconds.";
 const HELP_RUM_ERRORS: &str = "Errors reported by browsers, by kind.";
+const HELP_PROBE_SUCCESS: &str =
+    "1 when the probe's latest run succeeded, else 0, by probe and location.";
+const HELP_PROBE_DURATION: &str =
+    "Duration of the probe's latest run (step=total) and of each of its steps, seconds.";
 
 // ---------------------------------------------------------------------------------------------
 // The registry and its figures.
@@ -235,6 +253,7 @@ pub struct Metrics {
     shared: Arc<Shared>,
     instance: Option<String>,
     rum: RumMetrics,
+    probes: ProbeMetrics,
 }
 
 /// What the registry's collectors and the middleware share.
@@ -277,11 +296,13 @@ impl Metrics {
         registry.register_collector(Box::new(HttpCollector(shared.clone())));
         registry.register_collector(Box::new(SystemCollector(shared.clone())));
         let rum = RumMetrics::new(&mut registry);
+        let probes = ProbeMetrics::new(&mut registry);
         Self {
             registry,
             shared,
             instance: None,
             rum,
+            probes,
         }
     }
 
@@ -312,6 +333,11 @@ impl Metrics {
     /// The real-user-monitoring series.
     pub fn rum(&self) -> &RumMetrics {
         &self.rum
+    }
+
+    /// The synthetic probes' series.
+    pub fn probes(&self) -> &ProbeMetrics {
+        &self.probes
     }
 
     /// The concurrency limit saturation is measured against.
@@ -838,6 +864,89 @@ impl Collector for SystemCollector {
 type RouteDevice = [(&'static str, String); 2];
 type NamedRouteDevice = [(&'static str, String); 3];
 type Single = [(&'static str, &'static str); 1];
+type ProbeLocation = [(&'static str, String); 2];
+type ProbeLocationStep = [(&'static str, String); 3];
+
+/// The synthetic probes' series, as blackbox_exporter names them; reach them with
+/// [`Metrics::probes`]. A probe's series go when it is deleted ([`ProbeMetrics::forget`]).
+#[derive(Debug)]
+pub struct ProbeMetrics {
+    success: Family<ProbeLocation, Gauge>,
+    duration: Family<ProbeLocationStep, Gauge<f64, AtomicU64>>,
+    /// The steps each (probe, location) has reported, so a deletion finds its series.
+    steps: Mutex<BTreeMap<(String, String), Vec<String>>>,
+}
+
+impl ProbeMetrics {
+    fn new(registry: &mut Registry) -> Self {
+        let this = Self {
+            success: Family::default(),
+            duration: Family::default(),
+            steps: Mutex::new(BTreeMap::new()),
+        };
+        registry.register(PROBE_SUCCESS, HELP_PROBE_SUCCESS, this.success.clone());
+        registry.register(
+            PROBE_DURATION_SECONDS,
+            HELP_PROBE_DURATION,
+            this.duration.clone(),
+        );
+        this
+    }
+
+    /// Records a finished run: success, total duration and each `(step, duration)`.
+    pub fn observe(
+        &self,
+        probe: &str,
+        location: &str,
+        success: bool,
+        total: Duration,
+        steps: &[(&str, Duration)],
+    ) {
+        let key = [
+            (LABEL_PROBE, probe.to_string()),
+            (LABEL_LOCATION, location.to_string()),
+        ];
+        self.success.get_or_create(&key).set(i64::from(success));
+        let mut known = self.steps.lock().unwrap_or_else(PoisonError::into_inner);
+        let names = known
+            .entry((probe.to_string(), location.to_string()))
+            .or_default();
+        for (step, took) in std::iter::once((PROBE_STEP_TOTAL, total)).chain(steps.iter().copied())
+        {
+            if !names.iter().any(|n| n == step) {
+                names.push(step.to_string());
+            }
+            let labels = [
+                (LABEL_PROBE, probe.to_string()),
+                (LABEL_LOCATION, location.to_string()),
+                (LABEL_STEP, step.to_string()),
+            ];
+            self.duration.get_or_create(&labels).set(took.as_secs_f64());
+        }
+    }
+
+    /// Removes every series of `probe` (it was deleted).
+    pub fn forget(&self, probe: &str) {
+        let mut known = self.steps.lock().unwrap_or_else(PoisonError::into_inner);
+        let keys: Vec<(String, String)> =
+            known.keys().filter(|(p, _)| p == probe).cloned().collect();
+        for key in keys {
+            let steps = known.remove(&key).unwrap_or_default();
+            let (probe, location) = key;
+            self.success.remove(&[
+                (LABEL_PROBE, probe.clone()),
+                (LABEL_LOCATION, location.clone()),
+            ]);
+            for step in steps {
+                self.duration.remove(&[
+                    (LABEL_PROBE, probe.clone()),
+                    (LABEL_LOCATION, location.clone()),
+                    (LABEL_STEP, step),
+                ]);
+            }
+        }
+    }
+}
 type HistogramFamily<L> = Family<L, Histogram, fn() -> Histogram>;
 
 /// The RUM series, registered in the [`Metrics`] registry; reach them with [`Metrics::rum`].

@@ -3,9 +3,12 @@
 
 #[path = "../support/postgres.rs"]
 mod postgres;
+mod probes;
 mod rum;
 mod running;
 mod static_app;
+#[path = "../support/targets.rs"]
+mod targets;
 
 use std::net::SocketAddr;
 use std::path::Path;

@@ -3,6 +3,7 @@
 mod config;
 mod drift;
 mod errors;
+mod probes;
 mod profile;
 mod quality;
 mod serve;

@@ -99,3 +99,46 @@ async fn every_documented_get_is_routed_and_answers_a_documented_status() {
         }
     }
 }
+
+#[tokio::test]
+async fn the_probe_operations_are_documented_with_their_token() {
+    let dist = fake_dist();
+    let server = serve_dist(dist.path()).await;
+    let doc = document(&server).await;
+    let scheme = &doc["components"]["securitySchemes"]["api_token"];
+    assert_eq!(scheme["type"], "http");
+    assert_eq!(scheme["scheme"], "bearer");
+    let token = serde_json::json!([{"api_token": []}]);
+    let paths = &doc["paths"];
+    for (path, method) in [
+        ("/api/probes", "post"),
+        ("/api/probes/{id}", "put"),
+        ("/api/probes/{id}", "delete"),
+    ] {
+        let operation = &paths[path][method];
+        assert_eq!(operation["security"], token, "{method} {path}");
+        assert!(operation["responses"]["401"].is_object(), "{method} {path}");
+    }
+    for (path, method) in [
+        ("/api/probes", "get"),
+        ("/api/probes/{id}", "get"),
+        ("/api/probes/{id}/results", "get"),
+    ] {
+        let operation = &paths[path][method];
+        assert!(operation.is_object(), "{method} {path}");
+        assert!(
+            operation.get("security").is_none(),
+            "{method} {path} is public"
+        );
+    }
+    assert_eq!(
+        paths["/api/probes/{id}/results"]["get"]["responses"]["400"]["content"]["application/json"]
+            ["schema"]["$ref"],
+        "#/components/schemas/ErrorBody"
+    );
+    let codes = doc["components"]["schemas"]["ErrorCode"].to_string();
+    assert!(
+        codes.contains("unauthorized") && codes.contains("conflict"),
+        "{codes}"
+    );
+}

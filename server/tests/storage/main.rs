@@ -11,6 +11,7 @@
 mod metric_samples;
 #[path = "../support/postgres.rs"]
 mod postgres;
+mod probes;
 mod retention;
 mod rum;
 mod store;

@@ -1,0 +1,172 @@
+//! A probe ready to run: its definition compiled once (HTTP client, regex, status ranges) into
+//! a [`Check`], and what one run gives, an [`Outcome`].
+//!
+//! [`Check`] is an enum over the kinds rather than a trait object: the set of kinds is closed
+//! and known here (like the storage engines), each `match` shows them all, and no future needs
+//! boxing. Adding a kind (`transaction`, `browser`) is one variant, one module, one arm.
+
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::dns::DnsCheck;
+use super::http::HttpCheck;
+use super::spec::{ProbeKind, ProbeSpec};
+use super::tcp::TcpCheck;
+
+/// How long one step of a run took.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct StepTiming {
+    /// `response` (to the response head: resolution, connection, TLS, server time) and
+    /// `transfer` (the body) for http; `resolve` and `connect` for tcp; `resolve` for dns.
+    #[schema(example = "response")]
+    pub step: String,
+    /// Milliseconds.
+    #[schema(example = 12.5)]
+    pub ms: f64,
+}
+
+/// What one run of a probe found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outcome {
+    pub success: bool,
+    /// The whole run.
+    pub duration: Duration,
+    /// The steps that completed, in order.
+    pub steps: Vec<(&'static str, Duration)>,
+    /// Why the run failed (free of secrets: no URL, header or body). `None` on success.
+    pub failure: Option<String>,
+}
+
+impl Outcome {
+    /// A run that ended with `failure` after the `steps` it completed.
+    pub fn failed(
+        started: Instant,
+        steps: Vec<(&'static str, Duration)>,
+        failure: impl Into<String>,
+    ) -> Self {
+        Self {
+            success: false,
+            duration: started.elapsed(),
+            steps,
+            failure: Some(failure.into()),
+        }
+    }
+
+    /// A run that passed every check.
+    pub fn succeeded(started: Instant, steps: Vec<(&'static str, Duration)>) -> Self {
+        Self {
+            success: true,
+            duration: started.elapsed(),
+            steps,
+            failure: None,
+        }
+    }
+
+    /// A run cut by the probe's hard timeout.
+    pub fn timed_out(timeout: Duration) -> Self {
+        Self {
+            success: false,
+            duration: timeout,
+            steps: Vec::new(),
+            failure: Some(format!("timed out after {} ms", timeout.as_millis())),
+        }
+    }
+
+    /// The steps as stored and answered.
+    pub fn step_timings(&self) -> Vec<StepTiming> {
+        self.steps
+            .iter()
+            .map(|(step, took)| StepTiming {
+                step: (*step).to_string(),
+                ms: took.as_secs_f64() * 1000.0,
+            })
+            .collect()
+    }
+}
+
+/// A compiled probe.
+#[derive(Debug)]
+pub enum Check {
+    /// Boxed: an HTTP check (client, headers, regex) is much larger than the others.
+    Http(Box<HttpCheck>),
+    Tcp(TcpCheck),
+    Dns(DnsCheck),
+}
+
+/// A compiled probe with the checks every kind shares.
+#[derive(Debug)]
+pub struct CompiledProbe {
+    pub check: Check,
+    pub timeout: Duration,
+    pub max_latency: Option<Duration>,
+}
+
+impl CompiledProbe {
+    /// Compiles a [validated](ProbeSpec::validate) definition (builds its HTTP client).
+    pub fn compile(spec: &ProbeSpec) -> Result<CompiledProbe, String> {
+        spec.validate()?;
+        let named = |reason: String| format!("probe `{}`: {reason}", spec.name);
+        let check = match spec.kind {
+            ProbeKind::Http => {
+                let target = spec
+                    .http
+                    .as_ref()
+                    .ok_or_else(|| named("no http table".into()))?;
+                Check::Http(Box::new(
+                    HttpCheck::new(target, &spec.assertions).map_err(named)?,
+                ))
+            }
+            ProbeKind::Tcp => {
+                let target = spec
+                    .tcp
+                    .as_ref()
+                    .ok_or_else(|| named("no tcp table".into()))?;
+                Check::Tcp(TcpCheck::new(target).map_err(named)?)
+            }
+            ProbeKind::Dns => {
+                let target = spec
+                    .dns
+                    .as_ref()
+                    .ok_or_else(|| named("no dns table".into()))?;
+                Check::Dns(DnsCheck::new(target).map_err(named)?)
+            }
+        };
+        Ok(CompiledProbe {
+            check,
+            timeout: Duration::from_millis(spec.timeout_ms),
+            max_latency: spec.assertions.max_latency_ms.map(Duration::from_millis),
+        })
+    }
+
+    /// One run, without the hard timeout (the scheduler adds it), with the latency ceiling.
+    pub async fn run(&self) -> Outcome {
+        let mut outcome = match &self.check {
+            Check::Http(check) => check.run().await,
+            Check::Tcp(check) => check.run().await,
+            Check::Dns(check) => check.run().await,
+        };
+        if let Some(ceiling) = self.max_latency
+            && outcome.success
+            && outcome.duration > ceiling
+        {
+            outcome.success = false;
+            outcome.failure = Some(format!(
+                "took {} ms, more than the ceiling of {} ms",
+                outcome.duration.as_millis(),
+                ceiling.as_millis()
+            ));
+        }
+        outcome
+    }
+
+    /// One run with the hard timeout: a target that does not answer in time is a failure
+    /// reported at the timeout.
+    pub async fn run_with_timeout(&self) -> Outcome {
+        match tokio::time::timeout(self.timeout, self.run()).await {
+            Ok(outcome) => outcome,
+            Err(_) => Outcome::timed_out(self.timeout),
+        }
+    }
+}
