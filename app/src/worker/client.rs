@@ -189,6 +189,8 @@ struct Inner {
     next_id: u32,
     /// Numbers the workers started, so events of a replaced one are ignored.
     generation: u32,
+    /// Called once, when a worker first says it is ready.
+    on_first_ready: Option<Box<dyn FnOnce()>>,
 }
 
 struct Running {
@@ -228,17 +230,20 @@ impl Drop for Inner {
 impl AnalysisWorker {
     /// Starts the analysis worker now, so that its wasm loads while the user picks a file.
     /// Never fails: a worker that cannot start is reported by the first call.
+    ///
+    /// The hash worker starts once the analysis worker is ready: its script then comes from
+    /// the cache, and it is warm before the first analysis.
     pub fn new() -> Self {
         let engine = Channel::idle(ENGINE_NAME);
+        let hasher = Channel::idle(HASHER_NAME);
         {
             let mut state = engine.inner.borrow_mut();
+            let warm_up = hasher.clone();
+            state.on_first_ready = Some(Box::new(move || warm_up.start()));
             let running = spawn(&mut state, &engine.inner);
             state.running = running.ok();
         }
-        Self {
-            engine,
-            hasher: Channel::idle(HASHER_NAME),
-        }
+        Self { engine, hasher }
     }
 
     /// Whether a call is running.
@@ -384,7 +389,17 @@ impl Channel {
                 job: None,
                 next_id: 0,
                 generation: 0,
+                on_first_ready: None,
             })),
+        }
+    }
+
+    /// Starts the worker if none is running.
+    fn start(&self) {
+        let mut state = self.inner.borrow_mut();
+        if state.running.is_none() {
+            let running = spawn(&mut state, &self.inner);
+            state.running = running.ok();
         }
     }
 
@@ -553,9 +568,10 @@ fn on_message(inner: &Rc<RefCell<Inner>>, generation: u32, data: &JsValue) {
     let id = get(key::ID).as_f64().map(|id| id as u32);
     match text(key::TYPE).as_str() {
         reply::READY => {
-            let failed = {
+            let (failed, first_ready) = {
                 let mut state = inner.borrow_mut();
-                match state
+                let first_ready = state.on_first_ready.take();
+                let failed = match state
                     .running
                     .as_mut()
                     .filter(|r| r.generation == generation)
@@ -568,10 +584,14 @@ fn on_message(inner: &Rc<RefCell<Inner>>, generation: u32, data: &JsValue) {
                         }
                     }
                     None => None,
-                }
+                };
+                (failed, first_ready)
             };
             if let Some(error) = failed {
                 crash(inner, generation, describe(&error));
+            }
+            if let Some(first_ready) = first_ready {
+                first_ready();
             }
         }
         reply::PROGRESS => {
