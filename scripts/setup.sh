@@ -5,7 +5,8 @@
 #   - the wasm32-unknown-unknown Rust target
 #   - trunk 0.21.14 (0.22 needs a newer rustc than ours)
 #   - wasm-bindgen-cli at exactly the version of the wasm-bindgen crate in Cargo.lock
-#   - Debian packages chromium (end-to-end tests) and prometheus (promtool)
+#   - Debian packages chromium (end-to-end tests), prometheus (promtool) and
+#     prometheus-blackbox-exporter (the probes' comparison test)
 #   - end2end/ npm packages: playwright-core, binaryen 132 (wasm-opt), csv-spectrum
 set -euo pipefail
 
@@ -14,7 +15,7 @@ root=$PWD
 
 TRUNK_VERSION=0.21.14
 WASM_TARGET=wasm32-unknown-unknown
-APT_PACKAGES=(chromium prometheus)
+APT_PACKAGES=(chromium prometheus prometheus-blackbox-exporter)
 
 export PATH="$root/end2end/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
@@ -86,6 +87,7 @@ if ((${#missing[@]})); then
 fi
 [[ -x /usr/bin/chromium ]] || fail "/usr/bin/chromium is missing after installing chromium"
 need promtool "the prometheus package should provide it"
+need prometheus-blackbox-exporter "the prometheus-blackbox-exporter package should provide it"
 
 # --- npm packages (end2end/) ------------------------------------------------------------------
 need node "install Node.js 20 or newer"

@@ -19,17 +19,18 @@ const LISTENING = /^csv-analyzer listening on (http:\/\/\S+)$/;
 const START_TIMEOUT_MS = 20_000;
 
 /** Starts `target/release/csv-analyzer serve` on 127.0.0.1:0 with a temporary data dir,
- *  serving `distDir` (default: E2E_DIST_DIR, else dist/). The browser benchmarks
+ *  serving `distDir` (default: E2E_DIST_DIR, else dist/), with `args` added to `serve`'s
+ *  (e.g. `['--config', file]`). The browser benchmarks
  *  (bench/browser) start their server with this too. */
-export async function startServer({ distDir } = {}) {
-  if (process.env.E2E_BASE_URL && !distDir) {
+export async function startServer({ distDir, args = [] } = {}) {
+  if (process.env.E2E_BASE_URL && !distDir && args.length === 0) {
     return { url: process.env.E2E_BASE_URL.replace(/\/$/, ''), stop: async () => {} };
   }
   const binary = path.join(repoRoot, 'target', 'release', 'csv-analyzer');
   const dataDir = await mkdtemp(path.join(tmpdir(), 'csv-analyzer-e2e-'));
   const child = spawn(
     binary,
-    ['serve', '--addr', '127.0.0.1:0', '--dist-dir', distDir || process.env.E2E_DIST_DIR || path.join(repoRoot, 'dist'), '--data-dir', dataDir],
+    ['serve', '--addr', '127.0.0.1:0', '--dist-dir', distDir || process.env.E2E_DIST_DIR || path.join(repoRoot, 'dist'), '--data-dir', dataDir, ...args],
     { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let stderr = '';

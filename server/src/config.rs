@@ -40,6 +40,10 @@ pub struct Config {
     pub synthetic: SyntheticConfig,
     /// Synthetic probes (`[[probes]]` tables, see `docs/probes.md`): read-only through the API.
     pub probes: Vec<crate::probes::ProbeSpec>,
+    /// The status page (`[status]`, see `docs/status.md`).
+    pub status: crate::status::StatusConfig,
+    /// Maintenance windows (`[[maintenance]]`): read-only through the API.
+    pub maintenance: Vec<crate::status::MaintenanceSpec>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
@@ -146,6 +150,8 @@ impl Default for Config {
             rum: RumConfig::default(),
             synthetic: SyntheticConfig::default(),
             probes: Vec::new(),
+            status: crate::status::StatusConfig::default(),
+            maintenance: Vec::new(),
         }
     }
 }
@@ -370,6 +376,7 @@ impl Config {
                 ));
             }
         }
+        self.status.validate(&self.maintenance)?;
         Ok(())
     }
 

@@ -11,6 +11,7 @@
 //! - [`rum`]: real-user monitoring: beacon checks, rate limit, the write queue, the summary.
 //! - [`probes`]: synthetic monitoring: probe definitions, the kinds, the scheduler.
 //! - [`auth`]: API tokens and the extractor that requires one.
+//! - [`status`]: the public status page: components, states, maintenance windows, the feed.
 
 pub mod auth;
 pub mod cli;
@@ -20,6 +21,7 @@ pub mod probes;
 pub mod routes;
 pub mod rum;
 pub mod startup;
+pub mod status;
 pub mod storage;
 pub mod tasks;
 pub mod telemetry;
@@ -51,6 +53,7 @@ struct StateInner {
     security: SecurityHeaders,
     rum: rum::Rum,
     probes: probes::Probes,
+    status: status::Status,
 }
 
 impl AppState {
@@ -70,6 +73,8 @@ impl AppState {
             metrics.clone(),
         )
         .map_err(|reason| std::io::Error::new(std::io::ErrorKind::InvalidInput, reason))?;
+        let status = status::Status::new(&config.status, &config.maintenance)
+            .map_err(|reason| std::io::Error::new(std::io::ErrorKind::InvalidInput, reason))?;
         Ok(Self {
             inner: Arc::new(StateInner {
                 config,
@@ -79,6 +84,7 @@ impl AppState {
                 security,
                 rum,
                 probes,
+                status,
             }),
         })
     }
@@ -140,6 +146,11 @@ impl AppState {
     /// The defined synthetic probes (and their scheduler).
     pub fn probes(&self) -> &probes::Probes {
         &self.inner.probes
+    }
+
+    /// The status page's components and maintenance windows.
+    pub fn status(&self) -> &status::Status {
+        &self.inner.status
     }
 
     pub fn dist_dir(&self) -> &Path {

@@ -115,6 +115,14 @@ pub async fn run(
         ))
     });
 
+    // Notes the components' state changes (the status feed) as they happen.
+    let status_task = tokio::spawn(crate::status::run(
+        state.status().clone(),
+        store.clone(),
+        state.probes().clone(),
+        until_stopped(stopped.clone()),
+    ));
+
     tracing::info!(addr = %local, dist = %config.dist_dir.display(), "listening");
     on_listening(local);
     // No Nagle delay: a file's body written after its headers must not wait for an ACK.
@@ -129,6 +137,7 @@ pub async fn run(
     tracing::info!("draining done, stopping background tasks");
     let _ = stop.send(true);
     let _ = tokio::join!(sampler, retention);
+    let _ = status_task.await;
     if let Some(scheduler) = scheduler {
         let _ = scheduler.await;
     }

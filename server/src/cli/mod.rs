@@ -5,6 +5,7 @@ mod config;
 mod drift;
 mod input;
 mod output;
+mod probe_agent;
 mod profile;
 mod quality;
 mod serve;
@@ -42,6 +43,8 @@ enum Command {
     Config(config::ConfigArgs),
     /// Create, list or revoke the API tokens that may change probes through the API.
     Token(token::TokenArgs),
+    /// Run the probes of one location away from the server and push their results to it.
+    ProbeAgent(probe_agent::ProbeAgentArgs),
 }
 
 /// How to read the CSV files; everything is detected when not given.
@@ -169,6 +172,7 @@ pub fn main() -> ExitCode {
         Command::Serve(args) => serve::run(args),
         Command::Config(args) => config::run(args),
         Command::Token(args) => token::run(args),
+        Command::ProbeAgent(args) => probe_agent::run(args),
     };
     match result {
         Ok(Outcome::Success) => ExitCode::SUCCESS,

@@ -5,6 +5,7 @@
 //! and known here (like the storage engines), each `match` shows them all, and no future needs
 //! boxing. Adding a kind (`transaction`, `browser`) is one variant, one module, one arm.
 
+use std::borrow::Cow;
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
@@ -14,6 +15,7 @@ use super::dns::DnsCheck;
 use super::http::HttpCheck;
 use super::spec::{ProbeKind, ProbeSpec};
 use super::tcp::TcpCheck;
+use super::transaction::TransactionCheck;
 
 /// How long one step of a run took.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -34,7 +36,7 @@ pub struct Outcome {
     /// The whole run.
     pub duration: Duration,
     /// The steps that completed, in order.
-    pub steps: Vec<(&'static str, Duration)>,
+    pub steps: Vec<(Cow<'static, str>, Duration)>,
     /// Why the run failed (free of secrets: no URL, header or body). `None` on success.
     pub failure: Option<String>,
 }
@@ -43,7 +45,7 @@ impl Outcome {
     /// A run that ended with `failure` after the `steps` it completed.
     pub fn failed(
         started: Instant,
-        steps: Vec<(&'static str, Duration)>,
+        steps: Vec<(Cow<'static, str>, Duration)>,
         failure: impl Into<String>,
     ) -> Self {
         Self {
@@ -55,7 +57,7 @@ impl Outcome {
     }
 
     /// A run that passed every check.
-    pub fn succeeded(started: Instant, steps: Vec<(&'static str, Duration)>) -> Self {
+    pub fn succeeded(started: Instant, steps: Vec<(Cow<'static, str>, Duration)>) -> Self {
         Self {
             success: true,
             duration: started.elapsed(),
@@ -79,7 +81,7 @@ impl Outcome {
         self.steps
             .iter()
             .map(|(step, took)| StepTiming {
-                step: (*step).to_string(),
+                step: step.to_string(),
                 ms: took.as_secs_f64() * 1000.0,
             })
             .collect()
@@ -93,6 +95,8 @@ pub enum Check {
     Http(Box<HttpCheck>),
     Tcp(TcpCheck),
     Dns(DnsCheck),
+    /// Boxed like http: it holds every step's request and assertions.
+    Transaction(Box<TransactionCheck>),
 }
 
 /// A compiled probe with the checks every kind shares.
@@ -132,6 +136,13 @@ impl CompiledProbe {
                     .ok_or_else(|| named("no dns table".into()))?;
                 Check::Dns(DnsCheck::new(target).map_err(named)?)
             }
+            ProbeKind::Transaction => {
+                let target = spec
+                    .transaction
+                    .as_ref()
+                    .ok_or_else(|| named("no transaction table".into()))?;
+                Check::Transaction(Box::new(TransactionCheck::new(target).map_err(named)?))
+            }
         };
         Ok(CompiledProbe {
             check,
@@ -146,6 +157,7 @@ impl CompiledProbe {
             Check::Http(check) => check.run().await,
             Check::Tcp(check) => check.run().await,
             Check::Dns(check) => check.run().await,
+            Check::Transaction(check) => check.run().await,
         };
         if let Some(ceiling) = self.max_latency
             && outcome.success

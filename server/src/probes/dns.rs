@@ -35,7 +35,7 @@ impl DnsCheck {
     pub async fn run(&self) -> Outcome {
         let started = Instant::now();
         let answer = tokio::net::lookup_host((self.name.as_str(), 0)).await;
-        let steps = vec![("resolve", started.elapsed())];
+        let steps = vec![("resolve".into(), started.elapsed())];
         let addresses: BTreeSet<IpAddr> = match answer {
             Ok(addresses) => addresses.map(|a| a.ip()).collect(),
             Err(error) => {

@@ -30,6 +30,12 @@ pub struct HttpCheck {
     url: Url,
     headers: HeaderMap,
     body: Option<String>,
+    assertions: ResponseAssertions,
+}
+
+/// The assertions on one HTTP answer, compiled (shared with the `transaction` kind's steps).
+#[derive(Debug)]
+pub struct ResponseAssertions {
     statuses: Vec<StatusRange>,
     body_contains: Option<String>,
     body_regex: Option<regex::Regex>,
@@ -51,17 +57,6 @@ impl HttpCheck {
             value.set_sensitive(true);
             headers.append(name, value);
         }
-        let statuses = assertions
-            .status
-            .iter()
-            .map(|p| p.range())
-            .collect::<Result<Vec<_>, _>>()?;
-        let body_regex = assertions
-            .body_regex
-            .as_deref()
-            .map(regex::Regex::new)
-            .transpose()
-            .map_err(|e| format!("body_regex is not a valid regular expression: {e}"))?;
         let redirects = if target.follow_redirects {
             reqwest::redirect::Policy::limited(MAX_REDIRECTS)
         } else {
@@ -82,11 +77,7 @@ impl HttpCheck {
             url,
             headers,
             body: target.body.clone(),
-            statuses,
-            body_contains: assertions.body_contains.clone(),
-            body_regex,
-            json: assertions.json.clone(),
-            min_cert_days: assertions.min_cert_days,
+            assertions: ResponseAssertions::new(assertions)?,
         })
     }
 
@@ -105,42 +96,74 @@ impl HttpCheck {
             Ok(response) => response,
             Err(error) => return Outcome::failed(started, steps, describe(error)),
         };
-        steps.push(("response", started.elapsed()));
+        steps.push(("response".into(), started.elapsed()));
         let status = response.status().as_u16();
-        let cert_days = response
-            .extensions()
-            .get::<reqwest::tls::TlsInfo>()
-            .and_then(|info| info.peer_certificate())
-            .map(certificate_days_left);
+        let cert_days = peer_certificate_days(&response);
         let transfer = Instant::now();
-        let mut body = Vec::new();
-        loop {
-            match response.chunk().await {
-                Ok(Some(chunk)) => {
-                    let room = MAX_BODY_BYTES - body.len();
-                    body.extend_from_slice(&chunk[..chunk.len().min(room)]);
-                    if body.len() >= MAX_BODY_BYTES {
-                        break;
-                    }
-                }
-                Ok(None) => break,
-                Err(error) => {
-                    return Outcome::failed(
-                        started,
-                        steps,
-                        format!("reading the body failed: {}", describe(error)),
-                    );
-                }
-            }
-        }
-        steps.push(("transfer", transfer.elapsed()));
-        match self.assert(status, cert_days, &body) {
+        let body = match read_body(&mut response).await {
+            Ok(body) => body,
+            Err(reason) => return Outcome::failed(started, steps, reason),
+        };
+        steps.push(("transfer".into(), transfer.elapsed()));
+        match self.assertions.check(status, cert_days, &body) {
             Ok(()) => Outcome::succeeded(started, steps),
             Err(reason) => Outcome::failed(started, steps, reason),
         }
     }
+}
 
-    fn assert(
+/// Days left on the certificate the server presented, if it presented one (`https://`).
+pub fn peer_certificate_days(response: &reqwest::Response) -> Option<Result<f64, String>> {
+    response
+        .extensions()
+        .get::<reqwest::tls::TlsInfo>()
+        .and_then(|info| info.peer_certificate())
+        .map(certificate_days_left)
+}
+
+/// At most [`MAX_BODY_BYTES`] of the body; the error is a failure reason.
+pub async fn read_body(response: &mut reqwest::Response) -> Result<Vec<u8>, String> {
+    let mut body = Vec::new();
+    loop {
+        match response.chunk().await {
+            Ok(Some(chunk)) => {
+                let room = MAX_BODY_BYTES - body.len();
+                body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+                if body.len() >= MAX_BODY_BYTES {
+                    return Ok(body);
+                }
+            }
+            Ok(None) => return Ok(body),
+            Err(error) => return Err(format!("reading the body failed: {}", describe(error))),
+        }
+    }
+}
+
+impl ResponseAssertions {
+    /// Compiles the http assertions (statuses, body text and regex, JSON values, certificate).
+    pub fn new(assertions: &Assertions) -> Result<ResponseAssertions, String> {
+        let statuses = assertions
+            .status
+            .iter()
+            .map(|p| p.range())
+            .collect::<Result<Vec<_>, _>>()?;
+        let body_regex = assertions
+            .body_regex
+            .as_deref()
+            .map(regex::Regex::new)
+            .transpose()
+            .map_err(|e| format!("body_regex is not a valid regular expression: {e}"))?;
+        Ok(ResponseAssertions {
+            statuses,
+            body_contains: assertions.body_contains.clone(),
+            body_regex,
+            json: assertions.json.clone(),
+            min_cert_days: assertions.min_cert_days,
+        })
+    }
+
+    /// `Ok` when every assertion holds, else the first failure's reason.
+    pub fn check(
         &self,
         status: u16,
         cert_days: Option<Result<f64, String>>,
@@ -227,7 +250,7 @@ pub fn certificate_days_left(der: &[u8]) -> Result<f64, String> {
 }
 
 /// A reqwest error as a short reason, without its URL.
-fn describe(error: reqwest::Error) -> String {
+pub fn describe(error: reqwest::Error) -> String {
     let kind = if error.is_timeout() {
         "timed out"
     } else if error.is_redirect() {
@@ -243,7 +266,7 @@ fn describe(error: reqwest::Error) -> String {
 }
 
 /// An error and its sources, `outer: inner: …`, repeated messages left out.
-fn chain(error: &(dyn std::error::Error + 'static)) -> String {
+pub fn chain(error: &(dyn std::error::Error + 'static)) -> String {
     let mut parts: Vec<String> = vec![error.to_string()];
     let mut source = error.source();
     while let Some(cause) = source {

@@ -1,22 +1,26 @@
 //! Synthetic monitoring: probes that check, on a schedule, that the app and its dependencies
-//! answer — from the server itself (location `local`) and, later, from probe agents elsewhere.
+//! answer — from the server itself (location `local`) and from probe agents elsewhere.
 //!
 //! - [`spec`]: a probe's definition ([`ProbeSpec`]) as the configuration file and the API take
 //!   it; validation, redaction of secrets.
 //! - [`check`]: a definition compiled to a runnable [`CompiledProbe`]; a run's [`Outcome`].
-//! - [`http`], [`tcp`], [`dns`]: the kinds.
+//! - [`http`], [`transaction`], [`tcp`], [`dns`]: the kinds.
+//! - [`agent`]: the probe agent (`csv-analyzer probe-agent`): definitions from the server, the
+//!   same scheduler, results spooled and pushed back.
 //! - [`scheduler`]: runs the local probes on their intervals (stable jitter, a concurrency
 //!   limit, hard timeouts) and records the results (database, `/metrics`).
 //! - [`Probes`] (here): the set of defined probes, from the configuration file (read-only
 //!   through the API) and from the API (stored in the database), shared by the routes and the
 //!   scheduler.
 
+pub mod agent;
 pub mod check;
 pub mod dns;
 pub mod http;
 pub mod scheduler;
 pub mod spec;
 pub mod tcp;
+pub mod transaction;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::AtomicBool;
@@ -80,11 +84,22 @@ pub struct Probes {
     inner: Arc<Inner>,
 }
 
+/// Where the results of the runs go.
+#[derive(Debug)]
+pub(crate) enum Sink {
+    /// The server: its database (and `/metrics`).
+    Store(Store),
+    /// A probe agent: each run's report, to be spooled and pushed to the server.
+    Agent(tokio::sync::mpsc::UnboundedSender<scheduler::RunReport>),
+}
+
 #[derive(Debug)]
 pub(crate) struct Inner {
     entries: Mutex<BTreeMap<String, Entry>>,
     permits: Arc<Semaphore>,
-    store: Store,
+    sink: Sink,
+    /// The location these probes run at: `local` on the server, the agent's otherwise.
+    location: String,
     metrics: Arc<Metrics>,
     /// Wakes the scheduler when a probe is added or changed.
     wake: Notify,
@@ -105,7 +120,8 @@ impl Probes {
             inner: Arc::new(Inner {
                 entries: Mutex::new(BTreeMap::new()),
                 permits: Arc::new(Semaphore::new(settings.max_concurrency.max(1))),
-                store,
+                sink: Sink::Store(store),
+                location: LOCAL.to_string(),
                 metrics,
                 wake: Notify::new(),
                 anchor: Instant::now(),
@@ -125,7 +141,10 @@ impl Probes {
     /// Adds the probes stored through the API. A stored probe whose name a configuration probe
     /// took since, or that no longer validates, is skipped with a warning.
     pub async fn load_stored(&self) -> Result<usize, StorageError> {
-        let stored = self.inner.store.probe_definitions().list().await?;
+        let Sink::Store(store) = &self.inner.sink else {
+            return Ok(0);
+        };
+        let stored = store.probe_definitions().list().await?;
         let mut loaded = 0;
         for row in stored {
             let spec: ProbeSpec = match serde_json::from_str(&row.definition) {
@@ -179,8 +198,7 @@ impl Probes {
         }
         let json = definition_json(&spec)?;
         if !self
-            .inner
-            .store
+            .store()?
             .probe_definitions()
             .insert(&spec.name, &json, unix_now_ms())
             .await?
@@ -214,8 +232,7 @@ impl Probes {
             .map_err(ProbeError::Invalid)?;
         let json = definition_json(&spec)?;
         if !self
-            .inner
-            .store
+            .store()?
             .probe_definitions()
             .update(name, &json, unix_now_ms())
             .await?
@@ -238,7 +255,7 @@ impl Probes {
             }
             Some(_) => {}
         }
-        self.inner.store.probe_definitions().delete(name).await?;
+        self.store()?.probe_definitions().delete(name).await?;
         self.lock().remove(name);
         self.inner.metrics.probes().forget(name);
         tracing::info!(probe = %name, "probe deleted");
@@ -248,7 +265,7 @@ impl Probes {
     /// A validated, compiled entry; `run_now`: due at once, else at its jittered phase.
     fn entry(&self, spec: ProbeSpec, source: Source, run_now: bool) -> Result<Entry, String> {
         spec.validate()?;
-        let compiled = if spec.runs_locally() {
+        let compiled = if spec.locations.contains(&self.inner.location) {
             Some(Arc::new(CompiledProbe::compile(&spec)?))
         } else {
             None
@@ -272,6 +289,67 @@ impl Probes {
                 .next_generation
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         })
+    }
+
+    /// The probes a probe agent runs at `location`: none until [`Probes::assign`] gives them;
+    /// each run's report goes to `results`.
+    pub fn for_agent(
+        location: &str,
+        max_concurrency: usize,
+        metrics: Arc<Metrics>,
+        results: tokio::sync::mpsc::UnboundedSender<scheduler::RunReport>,
+    ) -> Probes {
+        Probes {
+            inner: Arc::new(Inner {
+                entries: Mutex::new(BTreeMap::new()),
+                permits: Arc::new(Semaphore::new(max_concurrency.max(1))),
+                sink: Sink::Agent(results),
+                location: location.to_string(),
+                metrics,
+                wake: Notify::new(),
+                anchor: Instant::now(),
+                next_generation: std::sync::atomic::AtomicU64::new(1),
+            }),
+        }
+    }
+
+    /// Makes `specs` the defined probes (a probe agent's refresh): an unchanged definition
+    /// keeps its schedule, a new or changed one starts on its phase, a missing one goes.
+    /// Returns the definitions that do not compile here, with why (they are left out).
+    pub fn assign(&self, specs: Vec<ProbeSpec>) -> Vec<String> {
+        let mut refused = Vec::new();
+        let mut fresh = BTreeMap::new();
+        for spec in specs {
+            if let Some(existing) = self.lock().remove(&spec.name)
+                && existing.spec == spec
+            {
+                fresh.insert(spec.name.clone(), existing);
+                continue;
+            }
+            match self.entry(spec.clone(), Source::Api, false) {
+                Ok(entry) => {
+                    fresh.insert(spec.name.clone(), entry);
+                }
+                Err(why) => refused.push(why),
+            }
+        }
+        *self.lock() = fresh;
+        self.inner.wake.notify_one();
+        refused
+    }
+
+    /// The location these probes run at.
+    pub fn location(&self) -> &str {
+        &self.inner.location
+    }
+
+    fn store(&self) -> Result<&Store, ProbeError> {
+        match &self.inner.sink {
+            Sink::Store(store) => Ok(store),
+            Sink::Agent(_) => Err(ProbeError::Invalid(
+                "a probe agent takes its probes from the server".to_string(),
+            )),
+        }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, Entry>> {

@@ -27,8 +27,8 @@ use tokio::task::JoinHandle;
 
 use super::check::{CompiledProbe, Outcome};
 use super::spec::{LOCAL, ProbeSpec};
-use super::{Inner, Probes, unix_now_ms};
-use crate::storage::ProbeResultRow;
+use super::{Inner, Probes, Sink, unix_now_ms};
+use crate::storage::{ProbeResultRow, Store};
 
 /// How long the loop sleeps at most between two looks at the probes.
 const MAX_IDLE: Duration = Duration::from_secs(1);
@@ -102,6 +102,7 @@ impl Probes {
             }
             started.push(tokio::spawn(run_once(
                 self.inner.clone(),
+                due,
                 name.clone(),
                 entry.generation,
                 compiled.clone(),
@@ -126,12 +127,17 @@ impl Probes {
 
 async fn run_once(
     inner: Arc<Inner>,
+    due: Instant,
     probe: String,
     generation: u64,
     compiled: Arc<CompiledProbe>,
     running: Running,
 ) -> RunReport {
     let permit = inner.permits.clone().acquire_owned().await;
+    inner
+        .metrics
+        .probes()
+        .observe_schedule_delay(Instant::now().saturating_duration_since(due));
     let started_ms = unix_now_ms();
     let outcome = compiled.run_with_timeout().await;
     drop(permit);
@@ -141,24 +147,39 @@ async fn run_once(
     };
     let recorded = probes.is_current(&probe, generation);
     if recorded {
-        record(&inner, &probe, started_ms, &outcome).await;
+        match &inner.sink {
+            Sink::Store(store) => record(&inner, store, &probe, started_ms, &outcome).await,
+            Sink::Agent(results) => {
+                let _ = results.send(RunReport {
+                    probe: probe.clone(),
+                    location: inner.location.clone(),
+                    started_ms,
+                    outcome: outcome.clone(),
+                    recorded,
+                });
+            }
+        }
     }
     RunReport {
         probe,
-        location: LOCAL.to_string(),
+        location: inner.location.clone(),
         started_ms,
         outcome,
         recorded,
     }
 }
 
-async fn record(inner: &Inner, probe: &str, started_ms: i64, outcome: &Outcome) {
+async fn record(inner: &Inner, store: &Store, probe: &str, started_ms: i64, outcome: &Outcome) {
     inner.metrics.probes().observe(
         probe,
         LOCAL,
         outcome.success,
         outcome.duration,
-        &outcome.steps,
+        &outcome
+            .steps
+            .iter()
+            .map(|(step, took)| (step.as_ref(), *took))
+            .collect::<Vec<_>>(),
     );
     let duration_ms = outcome.duration.as_secs_f64() * 1000.0;
     match &outcome.failure {
@@ -177,7 +198,7 @@ async fn record(inner: &Inner, probe: &str, started_ms: i64, outcome: &Outcome) 
         timings: serde_json::to_string(&outcome.step_timings()).unwrap_or_else(|_| "[]".into()),
         failure: outcome.failure.clone(),
     };
-    if let Err(error) = inner.store.probe_results().insert(&[row]).await {
+    if let Err(error) = store.probe_results().insert(&[row]).await {
         tracing::warn!(probe, error = %error, "storing a probe result failed");
     }
 }

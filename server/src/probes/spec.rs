@@ -4,7 +4,7 @@
 //! ```toml
 //! [[probes]]
 //! name = "app"
-//! kind = "http"            # http | tcp | dns (transaction and browser come later)
+//! kind = "http"            # http | transaction | tcp | dns (browser comes later)
 //! interval_seconds = 30
 //! timeout_ms = 5000
 //! locations = ["local"]
@@ -16,7 +16,8 @@
 //! body_contains = "CSV Analyzer"
 //! ```
 //!
-//! The kind's own table (`http`, `tcp` or `dns`) carries the target; `assertions` the checks.
+//! The kind's own table (`http`, `transaction`, `tcp` or `dns`) carries the target;
+//! `assertions` the checks.
 //! [`ProbeSpec::validate`] names the probe and the reason; [`ProbeSpec::redacted`] is what the
 //! API and the logs show (header values, bodies and URL passwords as `***`).
 
@@ -69,12 +70,15 @@ pub struct ProbeSpec {
     /// The target of a `dns` probe.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dns: Option<DnsTarget>,
+    /// The steps of a `transaction` probe.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transaction: Option<TransactionTarget>,
     /// What a run must see to succeed (besides completing in time).
     #[serde(default, skip_serializing_if = "Assertions::is_empty")]
     pub assertions: Assertions,
 }
 
-/// The kinds of probe. `transaction` and `browser` are to come.
+/// The kinds of probe. `browser` is to come.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum ProbeKind {
@@ -84,6 +88,8 @@ pub enum ProbeKind {
     Tcp,
     /// A name resolution.
     Dns,
+    /// Ordered HTTP requests sharing cookies and extracted values.
+    Transaction,
 }
 
 impl ProbeKind {
@@ -92,6 +98,7 @@ impl ProbeKind {
             Self::Http => "http",
             Self::Tcp => "tcp",
             Self::Dns => "dns",
+            Self::Transaction => "transaction",
         }
     }
 }
@@ -129,6 +136,207 @@ pub struct TcpTarget {
     /// `host:port` (`[v6]:port` for an IPv6 address).
     #[schema(example = "db.internal:5432")]
     pub address: String,
+}
+
+/// Most steps in one transaction.
+pub const MAX_TRANSACTION_STEPS: usize = 32;
+
+/// The ordered steps of a `transaction` probe: one cookie jar and one set of extracted values
+/// for the whole run; the run fails at the first step that fails.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TransactionTarget {
+    /// 1 to 32 steps, run in order.
+    pub steps: Vec<TransactionStep>,
+    /// Accept any TLS certificate in every step.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub insecure_skip_verify: bool,
+}
+
+/// One request of a transaction. `{{name}}` in the URL, a header value or the body is replaced
+/// by the value an earlier step extracted into `name`. A relative URL is resolved against the
+/// previous step's final URL.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TransactionStep {
+    /// Unique within the probe; the `step` label of its duration. Not `total`.
+    #[schema(example = "load-page")]
+    pub name: String,
+    /// Absolute (`http://`, `https://`), or relative to the previous step's URL.
+    #[schema(example = "https://csv.example.org/")]
+    pub url: String,
+    #[serde(default = "default_method")]
+    #[schema(default = "GET")]
+    pub method: String,
+    /// Request headers (redacted as `***` in answers and logs).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub headers: BTreeMap<String, String>,
+    /// Request body (redacted as `***` in answers and logs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+    /// Follow redirects (up to 10).
+    #[serde(default = "yes")]
+    #[schema(default = true)]
+    pub follow_redirects: bool,
+    /// The http assertions on this step's answer (default: any 2xx); `max_latency_ms` bounds
+    /// this step.
+    #[serde(default, skip_serializing_if = "Assertions::is_empty")]
+    pub assertions: Assertions,
+    /// Values taken from this step's answer for the later steps.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub extract: Vec<Extraction>,
+}
+
+/// A value taken from a step's body into a variable: the value at a JSON `pointer` (strings as
+/// they are, other values as JSON) or a `regex`'s first capture group (the whole match without
+/// a group). Exactly one of the two.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Extraction {
+    /// The variable, used as `{{name}}` later: letters, digits, `_`.
+    #[schema(example = "wasm")]
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(example = "/token")]
+    pub pointer: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(example = "src=\"([^\"]+\\.wasm)\"")]
+    pub regex: Option<String>,
+}
+
+/// The `{{name}}` placeholders in `text`, in order.
+pub fn placeholders(text: &str) -> Vec<&str> {
+    let mut found = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("{{") {
+        let after = &rest[start + 2..];
+        let Some(end) = after.find("}}") else { break };
+        found.push(after[..end].trim());
+        rest = &after[end + 2..];
+    }
+    found
+}
+
+impl TransactionTarget {
+    fn check(&self) -> Result<(), String> {
+        if self.steps.is_empty() || self.steps.len() > MAX_TRANSACTION_STEPS {
+            return Err(format!(
+                "a transaction has 1 to {MAX_TRANSACTION_STEPS} steps, not {}",
+                self.steps.len()
+            ));
+        }
+        let mut names: Vec<&str> = Vec::new();
+        let mut variables: Vec<&str> = Vec::new();
+        for (i, step) in self.steps.iter().enumerate() {
+            check_name("a step name", &step.name)?;
+            if step.name == "total" {
+                return Err("a step cannot be named `total` (the whole run's label)".to_string());
+            }
+            if names.contains(&step.name.as_str()) {
+                return Err(format!("two steps are named `{}`", step.name));
+            }
+            names.push(&step.name);
+            step.check(i == 0, &variables)
+                .map_err(|reason| format!("step `{}`: {reason}", step.name))?;
+            for extraction in &step.extract {
+                variables.push(&extraction.name);
+            }
+        }
+        Ok(())
+    }
+}
+
+impl TransactionStep {
+    fn check(&self, first: bool, defined: &[&str]) -> Result<(), String> {
+        let texts = std::iter::once(self.url.as_str())
+            .chain(self.headers.values().map(String::as_str))
+            .chain(self.body.as_deref());
+        for text in texts {
+            for used in placeholders(text) {
+                if !defined.contains(&used) {
+                    return Err(format!(
+                        "`{{{{{used}}}}}` is not extracted by an earlier step"
+                    ));
+                }
+            }
+        }
+        let sample = {
+            let mut url = self.url.clone();
+            for used in placeholders(&self.url) {
+                url = url.replace(&format!("{{{{{used}}}}}"), "x");
+            }
+            url
+        };
+        match reqwest::Url::parse(&sample) {
+            Ok(url) => {
+                if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+                    return Err("the URL must be http:// or https:// with a host".to_string());
+                }
+            }
+            Err(_) if !first => {
+                let base =
+                    reqwest::Url::parse("http://base.invalid/").map_err(|e| e.to_string())?;
+                base.join(&sample)
+                    .map_err(|e| format!("the URL is not valid: {e}"))?;
+            }
+            Err(e) => return Err(format!("the URL is not valid: {e}")),
+        }
+        reqwest::Method::from_bytes(self.method.as_bytes())
+            .map_err(|_| format!("`{}` is not an HTTP method", self.method))?;
+        for (name, value) in &self.headers {
+            reqwest::header::HeaderName::from_bytes(name.as_bytes())
+                .map_err(|_| format!("`{name}` is not a header name"))?;
+            reqwest::header::HeaderValue::from_str(value)
+                .map_err(|_| format!("the value of header `{name}` is not valid"))?;
+        }
+        let a = &self.assertions;
+        if a.max_latency_ms == Some(0) {
+            return Err("max_latency_ms must be at least 1".to_string());
+        }
+        if a.min_cert_days.is_some() && !self.url.starts_with("https://") {
+            return Err("min_cert_days needs an https:// URL".to_string());
+        }
+        crate::probes::http::ResponseAssertions::new(a)?;
+        for json in &a.json {
+            if !(json.pointer.is_empty() || json.pointer.starts_with('/')) {
+                return Err(format!(
+                    "the JSON pointer `{}` must be empty or start with `/`",
+                    json.pointer
+                ));
+            }
+        }
+        for extraction in &self.extract {
+            let name = &extraction.name;
+            if name.is_empty()
+                || name.len() > MAX_NAME_LEN
+                || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            {
+                return Err(format!(
+                    "the variable `{name}` must have 1 to {MAX_NAME_LEN} letters, digits or `_`"
+                ));
+            }
+            match (&extraction.pointer, &extraction.regex) {
+                (Some(pointer), None) => {
+                    if !(pointer.is_empty() || pointer.starts_with('/')) {
+                        return Err(format!(
+                            "the JSON pointer `{pointer}` of `{name}` must be empty or start with `/`"
+                        ));
+                    }
+                }
+                (None, Some(regex)) => {
+                    regex::Regex::new(regex).map_err(|e| {
+                        format!("the regex of `{name}` is not a valid regular expression: {e}")
+                    })?;
+                }
+                _ => {
+                    return Err(format!(
+                        "the variable `{name}` needs exactly one of `pointer` and `regex`"
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 /// A name resolution (the system resolver, as the server's own connections use).
@@ -366,6 +574,7 @@ impl ProbeSpec {
             (ProbeKind::Http, self.http.is_some()),
             (ProbeKind::Tcp, self.tcp.is_some()),
             (ProbeKind::Dns, self.dns.is_some()),
+            (ProbeKind::Transaction, self.transaction.is_some()),
         ];
         if tables
             .iter()
@@ -430,6 +639,9 @@ impl ProbeSpec {
                 }
             }
         }
+        if let Some(transaction) = &self.transaction {
+            transaction.check()?;
+        }
         if let Some(tcp) = &self.tcp {
             split_host_port(&tcp.address)?;
         }
@@ -464,6 +676,17 @@ impl ProbeSpec {
                 http.body = Some(REDACTED.to_string());
             }
         }
+        if let Some(transaction) = &mut copy.transaction {
+            for step in &mut transaction.steps {
+                step.url = crate::storage::redact_url(&step.url);
+                for value in step.headers.values_mut() {
+                    *value = REDACTED.to_string();
+                }
+                if step.body.is_some() {
+                    step.body = Some(REDACTED.to_string());
+                }
+            }
+        }
         copy
     }
 
@@ -471,6 +694,26 @@ impl ProbeSpec {
     /// value, the body or the URL takes the value of `previous` again, so a client can change
     /// the interval without knowing the secrets.
     pub fn restore_secrets(&mut self, previous: &ProbeSpec) {
+        if let (Some(transaction), Some(old)) = (&mut self.transaction, &previous.transaction) {
+            for step in &mut transaction.steps {
+                let Some(old) = old.steps.iter().find(|s| s.name == step.name) else {
+                    continue;
+                };
+                for (name, value) in &mut step.headers {
+                    if value == REDACTED
+                        && let Some(old_value) = old.headers.get(name)
+                    {
+                        value.clone_from(old_value);
+                    }
+                }
+                if step.body.as_deref() == Some(REDACTED) {
+                    step.body.clone_from(&old.body);
+                }
+                if step.url != old.url && step.url == crate::storage::redact_url(&old.url) {
+                    step.url.clone_from(&old.url);
+                }
+            }
+        }
         let (Some(http), Some(old)) = (&mut self.http, &previous.http) else {
             return;
         };
@@ -511,6 +754,7 @@ mod tests {
             }),
             tcp: None,
             dns: None,
+            transaction: None,
             assertions: Assertions::default(),
         }
     }

@@ -34,7 +34,7 @@ impl TcpCheck {
                 );
             }
         };
-        steps.push(("resolve", started.elapsed()));
+        steps.push(("resolve".into(), started.elapsed()));
         if addresses.is_empty() {
             return Outcome::failed(started, steps, format!("`{}` has no address", self.host));
         }
@@ -43,7 +43,7 @@ impl TcpCheck {
         for address in addresses {
             match tokio::net::TcpStream::connect(address).await {
                 Ok(stream) => {
-                    steps.push(("connect", connect.elapsed()));
+                    steps.push(("connect".into(), connect.elapsed()));
                     drop(stream);
                     return Outcome::succeeded(started, steps);
                 }

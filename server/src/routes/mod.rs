@@ -5,9 +5,10 @@ pub mod openapi;
 mod probes;
 mod rum;
 mod static_files;
+mod status;
 
 use axum::Router;
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 
@@ -32,6 +33,17 @@ pub fn router(state: AppState) -> Router {
             get(probes::one).put(probes::replace).delete(probes::delete),
         )
         .route("/api/probes/{id}/results", get(probes::results))
+        .route("/api/agent/probes", get(probes::agent_probes))
+        .route("/api/agent/results", post(probes::agent_results))
+        .route("/status", get(status::page))
+        .route("/status/status.css", get(status::stylesheet))
+        .route("/status/feed.atom", get(status::atom))
+        .route("/api/status", get(status::summary))
+        .route(
+            "/api/maintenance",
+            get(status::list_maintenance).post(status::create_maintenance),
+        )
+        .route("/api/maintenance/{id}", delete(status::delete_maintenance))
         .merge(crate::http::api_fallback())
         .fallback_service(
             static_files::service(state.dist_dir())

@@ -45,6 +45,12 @@ pub const PATH: &str = "/api/openapi.json";
         super::probes::create,
         super::probes::replace,
         super::probes::delete,
+        super::probes::agent_probes,
+        super::probes::agent_results,
+        super::status::summary,
+        super::status::list_maintenance,
+        super::status::create_maintenance,
+        super::status::delete_maintenance,
         openapi_json,
     ),
     components(schemas(ErrorBody, ErrorCode)),
@@ -53,6 +59,7 @@ pub const PATH: &str = "/api/openapi.json";
         (name = "meta", description = "This description"),
         (name = "rum", description = "Real-user monitoring: beacons from the browser app and their aggregates"),
         (name = "synthetic", description = "Synthetic monitoring: probe definitions (changes need an API token) and their results"),
+        (name = "status", description = "The public status page as JSON, and maintenance windows (changes need an API token)"),
     ),
     modifiers(&RumSchemas, &LimitResponses, &TokenAuth)
 )]

@@ -9,6 +9,8 @@
 //! | `POST /api/probes` | defines a probe: 201; 400 invalid, 401 no token, 409 name taken |
 //! | `PUT /api/probes/{id}` | replaces an API probe (`***` keeps a secret): 200; 400, 401, 404, 409 for a configuration probe |
 //! | `DELETE /api/probes/{id}` | deletes an API probe and its results: 204; 401, 404, 409 for a configuration probe |
+//! | `GET /api/agent/probes?location=L` | the definitions a probe agent at `L` runs, unredacted (token): 200; 400, 401 |
+//! | `POST /api/agent/results` | a batch of an agent's results, stored once per result id (token): 200; 400, 401 |
 //!
 //! A probe's id is its name.
 
@@ -23,6 +25,9 @@ use utoipa::{IntoParams, ToSchema};
 use crate::AppState;
 use crate::auth::ApiToken;
 use crate::http::ApiError;
+use crate::probes::agent::{
+    AssignedProbes, BatchReceipt, MAX_BATCH, MAX_FAILURE_CHARS, ResultBatch,
+};
 use crate::probes::{ProbeError, ProbeSpec, Source, StepTiming};
 use crate::storage::{ProbeResultRow, StorageError};
 
@@ -379,4 +384,148 @@ fn unavailable(error: StorageError) -> ApiError {
     ApiError::Unavailable {
         reason: "the database did not answer".to_string(),
     }
+}
+
+/// The query of `GET /api/agent/probes`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AgentQuery {
+    /// The agent's location (not `local`).
+    pub location: Option<String>,
+}
+
+/// A location's name, checked: 400 JSON when it is missing, malformed or `local`.
+fn agent_location(location: Option<&str>) -> Result<String, ApiError> {
+    let location = location.ok_or_else(|| {
+        ApiError::BadRequest("`location` is needed: the agent's location".to_string())
+    })?;
+    crate::probes::spec::check_name("the location", location).map_err(ApiError::BadRequest)?;
+    if location == crate::probes::LOCAL {
+        return Err(ApiError::BadRequest(
+            "`local` is the server's own location, not an agent's".to_string(),
+        ));
+    }
+    Ok(location.to_string())
+}
+
+/// The probes assigned to an agent's location, unredacted (token needed): the agent must send
+/// the real headers and bodies, so a token is a credential that reveals probe secrets.
+#[utoipa::path(
+    get,
+    path = "/api/agent/probes",
+    tag = "synthetic",
+    params(AgentQuery),
+    security(("api_token" = [])),
+    responses(
+        (status = 200, description = "The definitions whose locations include this one, secrets included", body = AssignedProbes),
+        (status = 400, description = "No or a bad location", body = crate::http::ErrorBody),
+        (status = 401, description = "No valid API token", body = crate::http::ErrorBody),
+    )
+)]
+pub async fn agent_probes(
+    _token: ApiToken,
+    State(state): State<AppState>,
+    query: Result<Query<AgentQuery>, QueryRejection>,
+) -> Result<Json<AssignedProbes>, ApiError> {
+    let Query(query) = query.map_err(|e| ApiError::BadRequest(e.body_text()))?;
+    let location = agent_location(query.location.as_deref())?;
+    let probes = state
+        .probes()
+        .list()
+        .into_iter()
+        .map(|(spec, _)| spec)
+        .filter(|spec| spec.locations.contains(&location))
+        .collect();
+    Ok(Json(AssignedProbes { location, probes }))
+}
+
+/// Stores a batch of an agent's results (token needed). Idempotent: a result whose id is
+/// stored already is not stored again; results of a probe that is gone or no longer runs at
+/// the location are ignored.
+#[utoipa::path(
+    post,
+    path = "/api/agent/results",
+    tag = "synthetic",
+    request_body(content = ResultBatch, content_type = "application/json"),
+    security(("api_token" = [])),
+    responses(
+        (status = 200, description = "Stored (or stored before)", body = BatchReceipt),
+        (status = 400, description = "Not a valid batch; `detail` says why", body = crate::http::ErrorBody),
+        (status = 401, description = "No valid API token", body = crate::http::ErrorBody),
+    )
+)]
+pub async fn agent_results(
+    _token: ApiToken,
+    State(state): State<AppState>,
+    body: Result<Json<ResultBatch>, JsonRejection>,
+) -> Result<Json<BatchReceipt>, ApiError> {
+    let Json(batch) = body.map_err(|e| ApiError::BadRequest(e.body_text()))?;
+    let location = agent_location(Some(&batch.location))?;
+    if batch.results.len() > MAX_BATCH {
+        return Err(ApiError::BadRequest(format!(
+            "a batch holds at most {MAX_BATCH} results, not {}",
+            batch.results.len()
+        )));
+    }
+    for result in &batch.results {
+        result.check().map_err(ApiError::BadRequest)?;
+    }
+    let received = batch.results.len();
+    let mut rows = Vec::with_capacity(received);
+    for result in batch.results {
+        let assigned = state
+            .probes()
+            .get(&result.probe)
+            .is_some_and(|(spec, _)| spec.locations.contains(&location));
+        if !assigned {
+            continue;
+        }
+        let timings = serde_json::to_string(&result.timings).unwrap_or_else(|_| "[]".into());
+        rows.push((
+            result.id,
+            ProbeResultRow {
+                probe: result.probe,
+                location: location.clone(),
+                started_ms: result.started_ms,
+                success: i64::from(result.success),
+                duration_ms: result.duration_ms,
+                timings,
+                failure: result
+                    .failure
+                    .map(|f| f.chars().take(MAX_FAILURE_CHARS).collect()),
+            },
+        ));
+    }
+    let ignored = received - rows.len();
+    let stored = state
+        .store()
+        .probe_results()
+        .insert_once(&rows)
+        .await
+        .map_err(unavailable)?;
+    for (_, row) in &rows {
+        let steps: Vec<(String, std::time::Duration)> =
+            serde_json::from_str::<Vec<StepTiming>>(&row.timings)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|t| (t.step, std::time::Duration::from_secs_f64(t.ms / 1000.0)))
+                .collect();
+        let steps: Vec<(&str, std::time::Duration)> =
+            steps.iter().map(|(s, d)| (s.as_str(), *d)).collect();
+        state.metrics().probes().observe(
+            &row.probe,
+            &location,
+            row.success != 0,
+            std::time::Duration::from_secs_f64(row.duration_ms / 1000.0),
+            &steps,
+        );
+    }
+    if stored > 0 {
+        tracing::debug!(location = %location, stored, "agent results stored");
+    }
+    Ok(Json(BatchReceipt {
+        received,
+        stored,
+        ignored,
+    }))
 }

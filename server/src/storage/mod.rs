@@ -29,6 +29,7 @@ pub mod postgres;
 pub mod probes;
 pub mod rum;
 pub mod sqlite;
+pub mod status;
 
 use std::time::Duration;
 
@@ -40,6 +41,7 @@ pub use error::{StorageError, redact_url};
 pub use metric_samples::{MetricSample, MetricSamples, canonical_labels};
 pub use probes::{ProbeDefinitions, ProbeResultRow, ProbeResults, StoredProbe, Tally};
 pub use rum::{ErrorDetail, RumEventRow, RumEvents};
+pub use status::{MaintenanceRow, StatusChangeRow, StatusStore};
 
 /// How long getting a pooled connection may take before the operation fails.
 pub const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
@@ -175,6 +177,11 @@ impl Store {
     /// The probes' results.
     pub fn probe_results(&self) -> ProbeResults {
         ProbeResults::new(self.clone())
+    }
+
+    /// The status page's changes and maintenance windows.
+    pub fn status(&self) -> StatusStore {
+        StatusStore::new(self.clone())
     }
 }
 

@@ -185,11 +185,78 @@ fn hourly(rows: &[ProbeResultRow]) -> std::collections::BTreeMap<(&str, &str, i6
     hours
 }
 
+/// Adds a batch's count to an hour's.
+const HOURLY_UPSERT: &str = "INSERT INTO probe_hourly \
+         (probe, location, hour_ms, runs, successes, duration_ms_sum) \
+     VALUES ($1, $2, $3, $4, $5, $6) \
+     ON CONFLICT (probe, location, hour_ms) DO UPDATE SET \
+         runs = probe_hourly.runs + excluded.runs, \
+         successes = probe_hourly.successes + excluded.successes, \
+         duration_ms_sum = probe_hourly.duration_ms_sum + excluded.duration_ms_sum";
+
 const RESULT_COLUMNS: &str = "probe, location, started_ms, success, duration_ms, timings, failure";
 
 impl ProbeResults {
     pub fn new(store: Store) -> Self {
         Self { store }
+    }
+
+    /// Writes the results a probe agent pushed, each with its unique id, and adds the new
+    /// ones to their hours' counts, in one transaction: a result whose id is stored already
+    /// (a batch sent again) is skipped. Returns how many were new. (`0005_probe_agent`)
+    pub async fn insert_once(
+        &self,
+        rows: &[(String, ProbeResultRow)],
+    ) -> Result<usize, StorageError> {
+        if let Some((_, bad)) = rows.iter().find(|(_, r)| !r.duration_ms.is_finite()) {
+            return Err(StorageError::InvalidSample {
+                name: bad.probe.clone(),
+                reason: "the duration is not a finite number",
+            });
+        }
+        if rows.is_empty() {
+            return Ok(0);
+        }
+        let inserted: Vec<ProbeResultRow> = with_pool!(&self.store, pool => {
+            let mut tx = pool.begin().await?;
+            let mut inserted = Vec::with_capacity(rows.len());
+            for (id, row) in rows {
+                let done = sqlx::query(
+                    "INSERT INTO probe_results \
+                         (probe, location, started_ms, success, duration_ms, timings, failure, \
+                          result_id) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+                     ON CONFLICT (result_id) DO NOTHING",
+                )
+                .bind(&row.probe)
+                .bind(&row.location)
+                .bind(row.started_ms)
+                .bind(row.success)
+                .bind(row.duration_ms)
+                .bind(&row.timings)
+                .bind(row.failure.as_deref())
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+                if done.rows_affected() > 0 {
+                    inserted.push(row.clone());
+                }
+            }
+            for ((probe, location, hour), count) in &hourly(&inserted) {
+                sqlx::query(HOURLY_UPSERT)
+                    .bind(*probe)
+                    .bind(*location)
+                    .bind(*hour)
+                    .bind(count.runs)
+                    .bind(count.successes)
+                    .bind(count.duration_ms)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+            inserted
+        });
+        Ok(inserted.len())
     }
 
     /// Writes `rows`, and adds them to their hours' counts, in one transaction: all or none.

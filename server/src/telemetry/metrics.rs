@@ -117,6 +117,15 @@ pub const PROBE_SUCCESS: &str = "probe_success";
 /// as step [`PROBE_STEP_TOTAL`], and each of its steps (`response`, `transfer`, `resolve`,
 /// `connect`).
 pub const PROBE_DURATION_SECONDS: &str = "probe_duration_seconds";
+/// Histogram: how late each probe run started against its schedule (after its concurrency
+/// permit), seconds — the scheduler's accuracy (bench/probes.py).
+pub const PROBE_SCHEDULE_DELAY_SECONDS: &str = "probe_schedule_delay_seconds";
+const HELP_PROBE_SCHEDULE_DELAY: &str =
+    "How late probe runs started against their schedule (after the concurrency permit), seconds.";
+/// Bounds of [`PROBE_SCHEDULE_DELAY_SECONDS`]: 1 ms to 10 s.
+const PROBE_SCHEDULE_DELAY_BUCKETS_SECONDS: [f64; 14] = [
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1.0, 2.5, 10.0,
+];
 /// Label of probe series: the probe's name.
 pub const LABEL_PROBE: &str = "probe";
 /// Label of probe series: where the probe ran (`local` is the server).
@@ -875,6 +884,7 @@ pub struct ProbeMetrics {
     duration: Family<ProbeLocationStep, Gauge<f64, AtomicU64>>,
     /// The steps each (probe, location) has reported, so a deletion finds its series.
     steps: Mutex<BTreeMap<(String, String), Vec<String>>>,
+    schedule_delay: Histogram,
 }
 
 impl ProbeMetrics {
@@ -883,14 +893,25 @@ impl ProbeMetrics {
             success: Family::default(),
             duration: Family::default(),
             steps: Mutex::new(BTreeMap::new()),
+            schedule_delay: Histogram::new(PROBE_SCHEDULE_DELAY_BUCKETS_SECONDS),
         };
         registry.register(PROBE_SUCCESS, HELP_PROBE_SUCCESS, this.success.clone());
+        registry.register(
+            PROBE_SCHEDULE_DELAY_SECONDS,
+            HELP_PROBE_SCHEDULE_DELAY,
+            this.schedule_delay.clone(),
+        );
         registry.register(
             PROBE_DURATION_SECONDS,
             HELP_PROBE_DURATION,
             this.duration.clone(),
         );
         this
+    }
+
+    /// Records how late a run started against its schedule.
+    pub fn observe_schedule_delay(&self, late: std::time::Duration) {
+        self.schedule_delay.observe(late.as_secs_f64());
     }
 
     /// Records a finished run: success, total duration and each `(step, duration)`.

@@ -3,6 +3,7 @@
 mod config;
 mod drift;
 mod errors;
+mod probe_agent;
 mod probes;
 mod profile;
 mod quality;

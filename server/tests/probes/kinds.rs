@@ -21,7 +21,7 @@ async fn http_success_records_response_and_transfer_steps() {
     .await;
     assert!(outcome.success, "{outcome:?}");
     assert_eq!(outcome.failure, None);
-    let steps: Vec<&str> = outcome.steps.iter().map(|(s, _)| *s).collect();
+    let steps: Vec<&str> = outcome.steps.iter().map(|(s, _)| s.as_ref()).collect();
     assert_eq!(steps, ["response", "transfer"]);
     let sum: Duration = outcome.steps.iter().map(|(_, d)| *d).sum();
     assert!(sum <= outcome.duration, "steps within the run");
@@ -200,7 +200,7 @@ async fn tcp_connects_or_says_why() {
     };
     let outcome = run(&tcp(open)).await;
     assert!(outcome.success, "{outcome:?}");
-    let steps: Vec<&str> = outcome.steps.iter().map(|(s, _)| *s).collect();
+    let steps: Vec<&str> = outcome.steps.iter().map(|(s, _)| s.as_ref()).collect();
     assert_eq!(steps, ["resolve", "connect"]);
 
     let closed = closed_port().await;

@@ -2,10 +2,15 @@
 //! succeeds, fails, hangs, redirects, answers JSON; HTTPS with a certificate of a chosen age; a
 //! closed port; `localhost`), with the results in a real SQLite file.
 
+mod agent;
+mod blackbox;
 mod kinds;
+#[path = "../support/postgres.rs"]
+mod postgres;
 mod scheduler;
 #[path = "../support/targets.rs"]
 mod targets;
+mod transaction;
 
 use server::probes::{CompiledProbe, Outcome, ProbeSpec};
 

@@ -183,7 +183,7 @@ on_both_engines! {
                 ("updated_ms", "integer")]),
             ("probe_results", &[("id", "integer"), ("probe", "text"), ("location", "text"),
                 ("started_ms", "integer"), ("success", "integer"), ("duration_ms", "real"),
-                ("timings", "text"), ("failure", "text")]),
+                ("timings", "text"), ("failure", "text"), ("result_id", "text")]),
             ("probe_hourly", &[("probe", "text"), ("location", "text"), ("hour_ms", "integer"),
                 ("runs", "integer"), ("successes", "integer"), ("duration_ms_sum", "real")]),
         ];
