@@ -9,6 +9,8 @@
 //! `postgres://postgres@127.0.0.1:5432/test`), one temporary database per test; when it does not
 //! answer, a loud line says so and those tests return early (with `CI=true` they fail).
 
+#[path = "../support/columns.rs"]
+mod columns;
 mod maintenance;
 mod page;
 #[path = "../support/postgres.rs"]

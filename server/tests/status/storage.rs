@@ -3,6 +3,7 @@
 
 use server::storage::{ProbeResultRow, Store};
 
+use super::columns::columns;
 use super::{Engine, on_both_engines};
 
 async fn store(engine: &Engine, dir: &tempfile::TempDir) -> Store {
@@ -13,33 +14,6 @@ async fn store(engine: &Engine, dir: &tempfile::TempDir) -> Store {
     let store = Store::connect(&url).await.expect("connect");
     store.migrate().await.expect("migrate");
     store
-}
-
-async fn columns(store: &Store, table: &str) -> Vec<(String, String)> {
-    let mut columns: Vec<(String, String)> = match store {
-        Store::Sqlite(pool) => {
-            sqlx::query_as("SELECT name, type FROM pragma_table_info($1) ORDER BY cid")
-                .bind(table)
-                .fetch_all(pool)
-                .await
-                .expect("pragma")
-        }
-        Store::Postgres(pool) => sqlx::query_as(
-            "SELECT column_name::text, data_type::text FROM information_schema.columns \
-             WHERE table_name = $1 AND table_schema = current_schema() ORDER BY ordinal_position",
-        )
-        .bind(table)
-        .fetch_all(pool)
-        .await
-        .expect("information schema"),
-    };
-    for (_, kind) in &mut columns {
-        *kind = match kind.to_ascii_lowercase().as_str() {
-            "integer" | "bigint" => "integer".to_string(),
-            other => other.to_string(),
-        };
-    }
-    columns
 }
 
 on_both_engines! {

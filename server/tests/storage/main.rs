@@ -8,6 +8,8 @@
 //! When PostgreSQL does not answer, a loud line on stderr says that the PostgreSQL half did not
 //! run and those tests return early; with `CI=true` they fail with that line instead.
 
+#[path = "../support/columns.rs"]
+mod columns;
 mod metric_samples;
 #[path = "../support/postgres.rs"]
 mod postgres;

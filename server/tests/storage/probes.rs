@@ -2,10 +2,11 @@
 //! windows, tallies for the uptime, retention; and both dialects create the same columns.
 
 use server::auth::tokens;
+use server::storage::ProbeResultRow;
 use server::storage::api_tokens::LAST_USED_RESOLUTION_MS;
-use server::storage::{ProbeResultRow, Store};
 use server::tasks::retention;
 
+use crate::columns::columns;
 use crate::on_both_engines;
 
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
@@ -139,37 +140,6 @@ on_both_engines! {
         assert!(store.probe_results().insert(&[row]).await.is_err());
         assert_eq!(store.probe_results().count().await.expect("count"), 0);
     }
-}
-
-/// The column names and types of a table on one engine.
-async fn columns(store: &Store, table: &str) -> Vec<(String, String)> {
-    let mut columns: Vec<(String, String)> = match store {
-        Store::Sqlite(pool) => {
-            sqlx::query_as("SELECT name, type FROM pragma_table_info($1) ORDER BY cid")
-                .bind(table)
-                .fetch_all(pool)
-                .await
-                .expect("table info")
-        }
-        Store::Postgres(pool) => sqlx::query_as(
-            "SELECT column_name::text, data_type::text FROM information_schema.columns \
-             WHERE table_name = $1 AND table_schema = current_schema() ORDER BY ordinal_position",
-        )
-        .bind(table)
-        .fetch_all(pool)
-        .await
-        .expect("information schema"),
-    };
-    for (_, kind) in &mut columns {
-        *kind = match kind.to_ascii_lowercase().as_str() {
-            "integer" | "bigint" => "integer",
-            "real" | "double precision" => "real",
-            "text" => "text",
-            other => panic!("unexpected column type {other}"),
-        }
-        .to_string();
-    }
-    columns
 }
 
 on_both_engines! {

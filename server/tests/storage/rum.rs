@@ -2,9 +2,10 @@
 //! windows, retention; and the two dialects' tables have the same columns.
 
 use server::storage::rum::{NavigationDetail, WINDOW_READ_LIMIT};
-use server::storage::{ErrorDetail, RumEventRow, Store};
+use server::storage::{ErrorDetail, RumEventRow};
 use server::tasks::retention;
 
+use crate::columns::columns;
 use crate::on_both_engines;
 
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
@@ -155,37 +156,6 @@ on_both_engines! {
         assert_eq!(rum.count().await.expect("count"), 0);
         assert!(rum.error_groups(10).await.expect("groups").is_empty());
     }
-}
-
-/// The column names and types of the RUM tables on one engine.
-async fn columns(store: &Store, table: &str) -> Vec<(String, String)> {
-    let mut columns: Vec<(String, String)> = match store {
-        Store::Sqlite(pool) => {
-            sqlx::query_as("SELECT name, type FROM pragma_table_info($1) ORDER BY cid")
-                .bind(table)
-                .fetch_all(pool)
-                .await
-                .expect("table info")
-        }
-        Store::Postgres(pool) => sqlx::query_as(
-            "SELECT column_name::text, data_type::text FROM information_schema.columns \
-             WHERE table_name = $1 AND table_schema = current_schema() ORDER BY ordinal_position",
-        )
-        .bind(table)
-        .fetch_all(pool)
-        .await
-        .expect("information schema"),
-    };
-    for (_, kind) in &mut columns {
-        *kind = match kind.to_ascii_lowercase().as_str() {
-            "integer" | "bigint" => "integer",
-            "real" | "double precision" => "real",
-            "text" => "text",
-            other => panic!("unexpected column type {other}"),
-        }
-        .to_string();
-    }
-    columns
 }
 
 /// The tables and columns each dialect's migration creates, by name and type.
