@@ -20,13 +20,15 @@ cargo fmt --all -- --check
 step "lints (cargo clippy --workspace --all-targets -- -D warnings)"
 cargo clippy --workspace --all-targets -- -D warnings
 
+# The browser app first: the browser probe's test (server/tests/browser_probe) drives the real
+# app in Chromium.
+step "browser app (scripts/build-app.sh)"
+bash scripts/build-app.sh
+
 # Release: the KS oracle's exact distributions are slow unoptimised, and the browser tests need
 # the release server anyway (built from the same artifacts below).
 step "tests (cargo test --workspace --release)"
 cargo test --workspace --release
-
-step "browser app (scripts/build-app.sh)"
-bash scripts/build-app.sh
 
 step "server (cargo build --release -p server)"
 cargo build --release -p server

@@ -38,6 +38,10 @@ pub struct ProbeAgentArgs {
     /// Runs in flight at once.
     #[arg(long, default_value_t = 64)]
     max_concurrency: usize,
+    /// Results kept at most while the server cannot be reached; beyond, the oldest are dropped
+    /// (and the log says how many).
+    #[arg(long, default_value_t = agent::DEFAULT_MAX_SPOOLED)]
+    max_spooled: usize,
     /// Log format on standard error.
     #[arg(long, value_enum, default_value = "pretty")]
     log_format: LogFormat,
@@ -69,6 +73,9 @@ fn settings(args: ProbeAgentArgs) -> Result<(AgentSettings, LogFormat), String> 
     if args.max_concurrency == 0 {
         return Err("--max-concurrency must be at least 1".to_string());
     }
+    if args.max_spooled == 0 {
+        return Err("--max-spooled must be at least 1".to_string());
+    }
     Ok((
         AgentSettings {
             server,
@@ -78,6 +85,7 @@ fn settings(args: ProbeAgentArgs) -> Result<(AgentSettings, LogFormat), String> 
             refresh: Duration::from_secs(args.refresh_seconds),
             max_backoff: Duration::from_secs(args.max_backoff_seconds),
             max_concurrency: args.max_concurrency,
+            max_spooled: args.max_spooled,
         },
         args.log_format,
     ))

@@ -16,6 +16,10 @@
 //!   While the server does not answer, attempts back off exponentially (1 s, 2 s, 4 s… up to
 //!   `max_backoff`) and the spool grows; once it answers, the backlog is sent in order. A
 //!   restarted agent sends what its spool holds first.
+//! - **The spool is bounded** (`--max-spooled`, default [`DEFAULT_MAX_SPOOLED`]): an outage
+//!   longer than it holds drops the oldest tenth of the backlog at a time, with an error in the
+//!   log naming how many were dropped in all, so the disk never fills and the newest results,
+//!   the ones that say how things are now, are kept.
 //!
 //! Logs say when the server becomes unreachable (once per outage, with the backlog) and when the
 //! backlog has drained; they never carry the token or a probe's URL, headers or body.
@@ -46,6 +50,9 @@ pub const RESULTS_PATH: &str = "/api/agent/results";
 pub const MAX_BATCH: usize = 500;
 /// The spool file's name in the spool directory.
 pub const SPOOL_FILE: &str = "results.jsonl";
+/// Results the spool holds by default before it drops the oldest: with ten probes every 30 s,
+/// about a week of outage (a result is about 300 bytes on disk, so some 60 MB).
+pub const DEFAULT_MAX_SPOOLED: usize = 200_000;
 /// Longest failure reason kept.
 pub const MAX_FAILURE_CHARS: usize = 1_000;
 
@@ -173,6 +180,8 @@ pub struct AgentSettings {
     pub max_backoff: Duration,
     /// Runs in flight at once.
     pub max_concurrency: usize,
+    /// Results the spool holds at most (the oldest go first).
+    pub max_spooled: usize,
 }
 
 /// The spool: unsent results, in memory and in one append-only file.
@@ -181,12 +190,18 @@ pub struct Spool {
     path: PathBuf,
     file: std::fs::File,
     pending: VecDeque<AgentResult>,
+    /// Most results held.
+    max: usize,
+    /// Results dropped so far because the spool was full.
+    dropped: u64,
 }
 
 impl Spool {
-    /// Opens (creates) `dir/results.jsonl` and reads what it holds. A line that does not parse
-    /// (a write cut by a crash) is skipped with a warning.
-    pub fn open(dir: &Path) -> Result<Spool, String> {
+    /// Opens (creates) `dir/results.jsonl` and reads what it holds, keeping at most `max`
+    /// results (the newest). A line that does not parse (a write cut by a crash) is skipped
+    /// with a warning.
+    pub fn open(dir: &Path, max: usize) -> Result<Spool, String> {
+        let max = max.max(1);
         std::fs::create_dir_all(dir)
             .map_err(|e| format!("cannot create the spool directory {}: {e}", dir.display()))?;
         let path = dir.join(SPOOL_FILE);
@@ -215,15 +230,48 @@ impl Spool {
             .append(true)
             .open(&path)
             .map_err(|e| format!("cannot write the spool {}: {e}", path.display()))?;
-        Ok(Spool {
+        let mut spool = Spool {
             path,
             file,
             pending,
-        })
+            max,
+            dropped: 0,
+        };
+        if spool.pending.len() > max {
+            let excess = spool.pending.len() - max;
+            spool
+                .drop_oldest(excess)
+                .map_err(|e| format!("cannot write the spool {}: {e}", spool.path.display()))?;
+        }
+        Ok(spool)
     }
 
-    /// Appends a result (on disk before this returns).
+    /// Results dropped so far because the spool was full.
+    pub fn dropped(&self) -> u64 {
+        self.dropped
+    }
+
+    /// Drops the `n` oldest results unsent (the spool is full) and says so.
+    fn drop_oldest(&mut self, n: usize) -> std::io::Result<()> {
+        let n = n.min(self.pending.len());
+        self.pending.drain(..n);
+        self.dropped += n as u64;
+        tracing::error!(
+            dropped_now = n,
+            dropped_in_all = self.dropped,
+            kept = self.pending.len(),
+            max = self.max,
+            "the spool is full: its oldest results are dropped unsent"
+        );
+        self.rewrite()
+    }
+
+    /// Appends a result (on disk before this returns). When the spool is full, the oldest
+    /// tenth of it is dropped first.
     pub fn push(&mut self, result: AgentResult) -> std::io::Result<()> {
+        if self.pending.len() >= self.max {
+            self.drop_oldest((self.max / 10).max(1))?;
+        }
         let mut line = serde_json::to_vec(&result).map_err(std::io::Error::other)?;
         line.push(b'\n');
         // Kept in memory even when the disk refuses it: sent anyway while the agent runs.
@@ -249,6 +297,11 @@ impl Spool {
     pub fn acknowledge(&mut self, n: usize) -> std::io::Result<()> {
         let n = n.min(self.pending.len());
         self.pending.drain(..n);
+        self.rewrite()
+    }
+
+    /// Writes the file anew with what the spool holds (beside it, then renamed over it).
+    fn rewrite(&mut self) -> std::io::Result<()> {
         let temporary = self.path.with_extension("jsonl.tmp");
         {
             let mut out = std::io::BufWriter::new(std::fs::File::create(&temporary)?);
@@ -385,7 +438,7 @@ pub async fn run(
     settings: AgentSettings,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), String> {
-    let mut spool = Spool::open(&settings.spool_dir)?;
+    let mut spool = Spool::open(&settings.spool_dir, settings.max_spooled)?;
     let remote = Remote::new(&settings)?;
     let (reports, mut received) = tokio::sync::mpsc::unbounded_channel();
     let probes = Probes::for_agent(
@@ -524,5 +577,54 @@ fn spool_report(spool: &mut Spool, report: &RunReport) {
     tracing::debug!(probe = %result.probe, id = %result.id, "result spooled");
     if let Err(error) = spool.push(result) {
         tracing::error!(error = %error, "cannot write the spool: a result is kept in memory only");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn result(n: usize) -> AgentResult {
+        AgentResult {
+            id: format!("id-{n}"),
+            probe: "p".to_string(),
+            started_ms: n as i64,
+            success: true,
+            duration_ms: 1.0,
+            timings: Vec::new(),
+            failure: None,
+        }
+    }
+
+    fn ids(spool: &Spool) -> Vec<String> {
+        spool.front(usize::MAX).into_iter().map(|r| r.id).collect()
+    }
+
+    #[test]
+    fn a_full_spool_drops_its_oldest_tenth_and_keeps_the_newest_on_disk() {
+        let dir = tempfile::tempdir().expect("dir");
+        let mut spool = Spool::open(dir.path(), 20).expect("open");
+        for n in 0..25 {
+            spool.push(result(n)).expect("push");
+        }
+        // Full at 20: the 21st push drops 0–1, the 23rd drops 2–3, the 25th drops 4–5.
+        assert_eq!(spool.dropped(), 6);
+        assert_eq!(
+            ids(&spool),
+            (6..25).map(|n| format!("id-{n}")).collect::<Vec<_>>()
+        );
+        let reopened = Spool::open(dir.path(), 20).expect("reopen");
+        assert_eq!(
+            ids(&reopened),
+            ids(&spool),
+            "the file holds what memory holds"
+        );
+
+        let smaller = Spool::open(dir.path(), 5).expect("reopen smaller");
+        assert_eq!(smaller.dropped(), 14);
+        assert_eq!(
+            ids(&smaller),
+            (20..25).map(|n| format!("id-{n}")).collect::<Vec<_>>()
+        );
     }
 }

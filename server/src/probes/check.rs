@@ -3,7 +3,7 @@
 //!
 //! [`Check`] is an enum over the kinds rather than a trait object: the set of kinds is closed
 //! and known here (like the storage engines), each `match` shows them all, and no future needs
-//! boxing. Adding a kind (`transaction`, `browser`) is one variant, one module, one arm.
+//! boxing. Adding a kind is one variant, one module, one arm.
 
 use std::borrow::Cow;
 use std::time::{Duration, Instant};
@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::browser::BrowserCheck;
 use super::dns::DnsCheck;
 use super::http::HttpCheck;
 use super::spec::{ProbeKind, ProbeSpec};
@@ -27,6 +28,16 @@ pub struct StepTiming {
     /// Milliseconds.
     #[schema(example = 12.5)]
     pub ms: f64,
+}
+
+/// How the failure reason of a run that could not measure anything starts (a `browser` probe
+/// on a machine without Chromium): such a run is neither a success nor the target's failure —
+/// the status page and the uptime leave it out, the API shows the probe `unavailable`.
+pub const UNAVAILABLE_PREFIX: &str = "unavailable: ";
+
+/// Whether a stored failure reason is that of an [unavailable](Outcome::unavailable) run.
+pub fn is_unavailable(failure: Option<&str>) -> bool {
+    failure.is_some_and(|reason| reason.starts_with(UNAVAILABLE_PREFIX))
 }
 
 /// What one run of a probe found.
@@ -66,6 +77,17 @@ impl Outcome {
         }
     }
 
+    /// A run that could not measure the target (the probing machine lacks what it needs):
+    /// not a success, and not held against the target either.
+    pub fn unavailable(started: Instant, reason: impl std::fmt::Display) -> Self {
+        Self::failed(started, Vec::new(), format!("{UNAVAILABLE_PREFIX}{reason}"))
+    }
+
+    /// Whether this run could not measure the target.
+    pub fn is_unavailable(&self) -> bool {
+        is_unavailable(self.failure.as_deref())
+    }
+
     /// A run cut by the probe's hard timeout.
     pub fn timed_out(timeout: Duration) -> Self {
         Self {
@@ -97,6 +119,7 @@ pub enum Check {
     Dns(DnsCheck),
     /// Boxed like http: it holds every step's request and assertions.
     Transaction(Box<TransactionCheck>),
+    Browser(Box<BrowserCheck>),
 }
 
 /// A compiled probe with the checks every kind shares.
@@ -143,6 +166,16 @@ impl CompiledProbe {
                     .ok_or_else(|| named("no transaction table".into()))?;
                 Check::Transaction(Box::new(TransactionCheck::new(target).map_err(named)?))
             }
+            ProbeKind::Browser => {
+                let target = spec
+                    .browser
+                    .as_ref()
+                    .ok_or_else(|| named("no browser table".into()))?;
+                Check::Browser(Box::new(BrowserCheck::new(
+                    target,
+                    Duration::from_millis(spec.timeout_ms),
+                )))
+            }
         };
         Ok(CompiledProbe {
             check,
@@ -158,6 +191,7 @@ impl CompiledProbe {
             Check::Tcp(check) => check.run().await,
             Check::Dns(check) => check.run().await,
             Check::Transaction(check) => check.run().await,
+            Check::Browser(check) => check.run().await,
         };
         if let Some(ceiling) = self.max_latency
             && outcome.success

@@ -4,7 +4,7 @@
 //! - [`spec`]: a probe's definition ([`ProbeSpec`]) as the configuration file and the API take
 //!   it; validation, redaction of secrets.
 //! - [`check`]: a definition compiled to a runnable [`CompiledProbe`]; a run's [`Outcome`].
-//! - [`http`], [`transaction`], [`tcp`], [`dns`]: the kinds.
+//! - [`http`], [`transaction`], [`browser`], [`tcp`], [`dns`]: the kinds.
 //! - [`agent`]: the probe agent (`csv-analyzer probe-agent`): definitions from the server, the
 //!   same scheduler, results spooled and pushed back.
 //! - [`scheduler`]: runs the local probes on their intervals (stable jitter, a concurrency
@@ -14,6 +14,7 @@
 //!   scheduler.
 
 pub mod agent;
+pub mod browser;
 pub mod check;
 pub mod dns;
 pub mod http;

@@ -184,6 +184,9 @@ async fn record(inner: &Inner, store: &Store, probe: &str, started_ms: i64, outc
     let duration_ms = outcome.duration.as_secs_f64() * 1000.0;
     match &outcome.failure {
         None => tracing::debug!(probe, location = LOCAL, duration_ms, "probe succeeded"),
+        Some(failure) if outcome.is_unavailable() => {
+            tracing::warn!(probe, location = LOCAL, failure = %failure, "probe could not run");
+        }
         // Failure reasons carry no URL, header or body (see probes::http).
         Some(failure) => {
             tracing::info!(probe, location = LOCAL, duration_ms, failure = %failure, "probe failed");

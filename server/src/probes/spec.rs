@@ -4,7 +4,7 @@
 //! ```toml
 //! [[probes]]
 //! name = "app"
-//! kind = "http"            # http | transaction | tcp | dns (browser comes later)
+//! kind = "http"            # http | transaction | browser | tcp | dns
 //! interval_seconds = 30
 //! timeout_ms = 5000
 //! locations = ["local"]
@@ -16,7 +16,7 @@
 //! body_contains = "CSV Analyzer"
 //! ```
 //!
-//! The kind's own table (`http`, `transaction`, `tcp` or `dns`) carries the target;
+//! The kind's own table (`http`, `transaction`, `browser`, `tcp` or `dns`) carries the target;
 //! `assertions` the checks.
 //! [`ProbeSpec::validate`] names the probe and the reason; [`ProbeSpec::redacted`] is what the
 //! API and the logs show (header values, bodies and URL passwords as `***`).
@@ -73,12 +73,15 @@ pub struct ProbeSpec {
     /// The steps of a `transaction` probe.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transaction: Option<TransactionTarget>,
+    /// The journey of a `browser` probe.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub browser: Option<BrowserTarget>,
     /// What a run must see to succeed (besides completing in time).
     #[serde(default, skip_serializing_if = "Assertions::is_empty")]
     pub assertions: Assertions,
 }
 
-/// The kinds of probe. `browser` is to come.
+/// The kinds of probe.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum ProbeKind {
@@ -90,6 +93,8 @@ pub enum ProbeKind {
     Dns,
     /// Ordered HTTP requests sharing cookies and extracted values.
     Transaction,
+    /// The user's journey in headless Chromium: open the app, upload a CSV, see its profile.
+    Browser,
 }
 
 impl ProbeKind {
@@ -99,6 +104,7 @@ impl ProbeKind {
             Self::Tcp => "tcp",
             Self::Dns => "dns",
             Self::Transaction => "transaction",
+            Self::Browser => "browser",
         }
     }
 }
@@ -339,6 +345,34 @@ impl TransactionStep {
     }
 }
 
+/// The journey of a `browser` probe, in a fresh headless Chromium each run: open `url`, wait
+/// for the app to render, upload a CSV through its file input, wait for one column card per
+/// column of the file. Console errors and uncaught exceptions fail the run unless allowed.
+/// Without Chromium on the probing machine the run is `unavailable`, never a success.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BrowserTarget {
+    /// The app's page (`http://` or `https://`).
+    #[schema(example = "https://csv.example.org/")]
+    pub url: String,
+    /// A CSV file on the probing machine to upload (its header gives the expected column
+    /// count). Default: a built-in 40-row, 4-column sample.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(example = "/etc/csv-analyzer/probe-sample.csv")]
+    pub sample_csv: Option<String>,
+    /// Chromium's executable. Default: the first of `chromium`, `chromium-browser`,
+    /// `google-chrome-stable`, `google-chrome` on the `PATH`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(example = "/usr/bin/chromium")]
+    pub chromium: Option<String>,
+    /// Let console errors and uncaught exceptions pass (they are still logged).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub allow_console_errors: bool,
+    /// Accept any TLS certificate.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub insecure_skip_verify: bool,
+}
+
 /// A name resolution (the system resolver, as the server's own connections use).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -575,6 +609,7 @@ impl ProbeSpec {
             (ProbeKind::Tcp, self.tcp.is_some()),
             (ProbeKind::Dns, self.dns.is_some()),
             (ProbeKind::Transaction, self.transaction.is_some()),
+            (ProbeKind::Browser, self.browser.is_some()),
         ];
         if tables
             .iter()
@@ -642,6 +677,21 @@ impl ProbeSpec {
         if let Some(transaction) = &self.transaction {
             transaction.check()?;
         }
+        if let Some(browser) = &self.browser {
+            let url = reqwest::Url::parse(&browser.url)
+                .map_err(|e| format!("the URL is not valid: {e}"))?;
+            if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+                return Err("the URL must be http:// or https:// with a host".to_string());
+            }
+            for (key, path) in [
+                ("sample_csv", &browser.sample_csv),
+                ("chromium", &browser.chromium),
+            ] {
+                if path.as_deref().is_some_and(|p| p.trim().is_empty()) {
+                    return Err(format!("`{key}` is empty: leave it out for the default"));
+                }
+            }
+        }
         if let Some(tcp) = &self.tcp {
             split_host_port(&tcp.address)?;
         }
@@ -675,6 +725,9 @@ impl ProbeSpec {
             if http.body.is_some() {
                 http.body = Some(REDACTED.to_string());
             }
+        }
+        if let Some(browser) = &mut copy.browser {
+            browser.url = crate::storage::redact_url(&browser.url);
         }
         if let Some(transaction) = &mut copy.transaction {
             for step in &mut transaction.steps {
@@ -713,6 +766,12 @@ impl ProbeSpec {
                     step.url.clone_from(&old.url);
                 }
             }
+        }
+        if let (Some(browser), Some(old)) = (&mut self.browser, &previous.browser)
+            && browser.url != old.url
+            && browser.url == crate::storage::redact_url(&old.url)
+        {
+            browser.url.clone_from(&old.url);
         }
         let (Some(http), Some(old)) = (&mut self.http, &previous.http) else {
             return;
@@ -755,6 +814,7 @@ mod tests {
             tcp: None,
             dns: None,
             transaction: None,
+            browser: None,
             assertions: Assertions::default(),
         }
     }

@@ -54,7 +54,9 @@ pub struct ProbeView {
     pub definition: ProbeSpec,
     pub source: Source,
     /// `up` (the latest run succeeded at every location), `down` (failed at every location),
-    /// `degraded` (some of each) or `unknown` (no run yet).
+    /// `degraded` (some of each), `unavailable` (no location could run it: a browser probe
+    /// without Chromium) or `unknown` (no run yet). Locations that could not run it are left
+    /// out of the others.
     #[schema(example = "up")]
     pub state: &'static str,
     /// The latest result at each location that has one.
@@ -324,9 +326,14 @@ async fn view(
         )
         .await
         .map_err(unavailable)?;
-    let up = latest.iter().filter(|r| r.success).count();
-    let state_name = match (up, latest.len()) {
-        (_, 0) => "unknown",
+    let measured: Vec<&ProbeResultView> = latest
+        .iter()
+        .filter(|r| !crate::probes::check::is_unavailable(r.failure.as_deref()))
+        .collect();
+    let up = measured.iter().filter(|r| r.success).count();
+    let state_name = match (up, measured.len()) {
+        (_, 0) if latest.is_empty() => "unknown",
+        (_, 0) => "unavailable",
         (up, n) if up == n => "up",
         (0, _) => "down",
         _ => "degraded",

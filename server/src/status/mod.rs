@@ -419,6 +419,8 @@ impl Status {
                             .latest_runs(probe, RUNS_PER_PROBE)
                             .await?
                             .into_iter()
+                            // Runs that could not measure the target say nothing of it.
+                            .filter(|r| !crate::probes::check::is_unavailable(r.failure.as_deref()))
                             .map(|r| {
                                 (
                                     r.started_ms,

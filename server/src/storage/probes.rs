@@ -174,7 +174,11 @@ struct HourCount {
 fn hourly(rows: &[ProbeResultRow]) -> std::collections::BTreeMap<(&str, &str, i64), HourCount> {
     let mut hours: std::collections::BTreeMap<(&str, &str, i64), HourCount> =
         std::collections::BTreeMap::new();
-    for row in rows {
+    // A run that could not measure the target (no Chromium) counts neither way.
+    for row in rows
+        .iter()
+        .filter(|row| !crate::probes::check::is_unavailable(row.failure.as_deref()))
+    {
         let hour = hours
             .entry((&row.probe, &row.location, hour_of(row.started_ms)))
             .or_default();

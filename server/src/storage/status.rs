@@ -111,6 +111,27 @@ impl StatusStore {
         Ok(written > 0)
     }
 
+    /// Deletes at most `batch` changes made before `cutoff_ms`, oldest first, but never a
+    /// component's latest change (its current state). Returns how many it deleted.
+    pub async fn delete_older_than(&self, cutoff_ms: i64, batch: u32) -> Result<u64, StorageError> {
+        if batch == 0 {
+            return Ok(0);
+        }
+        let deleted = with_pool!(&self.store, pool => sqlx::query(
+            "DELETE FROM status_changes WHERE id IN ( \
+                 SELECT id FROM status_changes c WHERE changed_ms < $1 \
+                 AND id <> (SELECT id FROM status_changes d WHERE d.component = c.component \
+                            ORDER BY changed_ms DESC, id DESC LIMIT 1) \
+                 ORDER BY changed_ms LIMIT $2)",
+        )
+        .bind(cutoff_ms)
+        .bind(i64::from(batch))
+        .execute(pool)
+        .await?
+        .rows_affected());
+        Ok(deleted)
+    }
+
     /// The newest `limit` changes, newest first.
     pub async fn recent_changes(&self, limit: i64) -> Result<Vec<StatusChangeRow>, StorageError> {
         let rows: Vec<StatusChangeRow> = with_pool!(&self.store, pool => sqlx::query_as(

@@ -2,7 +2,8 @@
 //! clean-up never holds the database (SQLite's single writer) for long.
 //!
 //! It covers metric samples ([`step`]), real-user-monitoring events and error groups
-//! ([`rum_step`]) and probe results ([`probe_results_step`]), each with its own maximum age;
+//! ([`rum_step`]), probe results ([`probe_results_step`]) and the status page's history of
+//! changes ([`status_changes_step`], with the probe results' age), each with its own maximum age;
 //! each is one call of the shared batched loop, and later aggregates add their own step and a
 //! [`Kind`] variant.
 
@@ -81,6 +82,20 @@ pub async fn probe_results_step(
     delete_in_batches(batch, |batch| results.delete_older_than(cutoff, batch)).await
 }
 
+/// Deletes the status changes made more than `max_age_days` before `now_ms` (except each
+/// component's latest: its current state), `batch` rows per statement, until none older is
+/// left. Returns how many rows it deleted.
+pub async fn status_changes_step(
+    store: &Store,
+    now_ms: i64,
+    max_age_days: u64,
+    batch: u32,
+) -> Result<u64, StorageError> {
+    let cutoff = cutoff_ms(now_ms, max_age_days);
+    let status = store.status();
+    delete_in_batches(batch, |batch| status.delete_older_than(cutoff, batch)).await
+}
+
 /// How long each kind of data is kept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MaxAges {
@@ -95,16 +110,23 @@ enum Kind {
     MetricSamples,
     RumEvents,
     ProbeResults,
+    StatusChanges,
 }
 
 impl Kind {
-    const ALL: [Kind; 3] = [Kind::MetricSamples, Kind::RumEvents, Kind::ProbeResults];
+    const ALL: [Kind; 4] = [
+        Kind::MetricSamples,
+        Kind::RumEvents,
+        Kind::ProbeResults,
+        Kind::StatusChanges,
+    ];
 
     fn table(self) -> &'static str {
         match self {
             Kind::MetricSamples => "metric_samples",
             Kind::RumEvents => "rum_events",
             Kind::ProbeResults => "probe_results",
+            Kind::StatusChanges => "status_changes",
         }
     }
 
@@ -112,7 +134,8 @@ impl Kind {
         match self {
             Kind::MetricSamples => ages.metric_samples_days,
             Kind::RumEvents => ages.rum_days,
-            Kind::ProbeResults => ages.probe_results_days,
+            // The status page's history goes back as far as its uptime bars.
+            Kind::ProbeResults | Kind::StatusChanges => ages.probe_results_days,
         }
     }
 
@@ -127,11 +150,12 @@ impl Kind {
             Kind::MetricSamples => step(store, now, days, batch).await,
             Kind::RumEvents => rum_step(store, now, days, batch).await,
             Kind::ProbeResults => probe_results_step(store, now, days, batch).await,
+            Kind::StatusChanges => status_changes_step(store, now, days, batch).await,
         }
     }
 }
 
-/// Runs [`step`], [`rum_step`] and [`probe_results_step`] now and then every `interval` until
+/// Runs [`step`], [`rum_step`], [`probe_results_step`] and [`status_changes_step`] now and then every `interval` until
 /// `shutdown` completes, logging what they deleted. An error is logged and retried at the next
 /// interval. Shutdown interrupts a running step between (or during) statements; each statement
 /// is atomic, so nothing is half-deleted.

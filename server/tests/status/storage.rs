@@ -61,3 +61,37 @@ on_both_engines! {
         assert!(repo.counts(&[], 0, DAY).await.expect("none").is_empty());
     }
 }
+
+on_both_engines! {
+    /// Retention deletes old changes but keeps each component's latest (its current state),
+    /// however old, so the page and the feed still know it.
+    async fn retention_keeps_each_components_current_state(engine) {
+        let dir = tempfile::tempdir().expect("dir");
+        let store = store(&engine, &dir).await;
+        let repo = store.status();
+        const DAY: i64 = 24 * 60 * 60 * 1000;
+        let now = 200 * DAY;
+        // api: three old changes and a recent one; app: one old change only.
+        for (at, state) in [(1, "operational"), (2, "major_outage"), (3, "operational")] {
+            repo.record_if_changed("api", "API", state, at * DAY).await.expect("record");
+        }
+        repo.record_if_changed("api", "API", "degraded_performance", now - DAY).await.expect("record");
+        repo.record_if_changed("app", "App", "operational", 5 * DAY).await.expect("record");
+
+        // Batches of one: the loop runs until nothing older is left.
+        let deleted = server::tasks::retention::status_changes_step(&store, now, 90, 1)
+            .await
+            .expect("retention");
+        assert_eq!(deleted, 3, "api's three old changes");
+        let left: Vec<(String, String)> = repo.recent_changes(10).await.expect("recent")
+            .into_iter().map(|c| (c.component, c.state)).collect();
+        assert_eq!(left, [
+            ("api".to_string(), "degraded_performance".to_string()),
+            ("app".to_string(), "operational".to_string()),
+        ]);
+        let again = server::tasks::retention::status_changes_step(&store, now, 90, 100)
+            .await
+            .expect("retention");
+        assert_eq!(again, 0);
+    }
+}
