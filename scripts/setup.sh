@@ -8,12 +8,14 @@
 #   - Debian packages chromium (end-to-end tests), prometheus (promtool) and
 #     prometheus-blackbox-exporter (the probes' comparison test)
 #   - end2end/ npm packages: playwright-core, binaryen 132 (wasm-opt), csv-spectrum
+#   - Python's aiosmtpd 1.4 (the SMTP server of the e-mail notification tests)
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
 root=$PWD
 
 TRUNK_VERSION=0.21.14
+AIOSMTPD_VERSION=1.4.6
 WASM_TARGET=wasm32-unknown-unknown
 APT_PACKAGES=(chromium prometheus prometheus-blackbox-exporter)
 
@@ -88,6 +90,26 @@ fi
 [[ -x /usr/bin/chromium ]] || fail "/usr/bin/chromium is missing after installing chromium"
 need promtool "the prometheus package should provide it"
 need prometheus-blackbox-exporter "the prometheus-blackbox-exporter package should provide it"
+
+# --- Python: aiosmtpd (server/tests/notify, the e-mail channel's SMTP server) -----------------
+need python3 "install Python 3 (the e-mail notification tests run an SMTP server with it)"
+aiosmtpd_found=$(python3 -c 'import aiosmtpd; print(aiosmtpd.__version__)' 2>/dev/null || true)
+if [[ "$aiosmtpd_found" == 1.4.* ]]; then
+    say "python aiosmtpd $aiosmtpd_found: present"
+else
+    say "python aiosmtpd $AIOSMTPD_VERSION: installing with pip (found: ${aiosmtpd_found:-none})"
+    if ! python3 -m pip install --quiet "aiosmtpd==$AIOSMTPD_VERSION"; then
+        # Debian's own python3 refuses pip outside a virtualenv (PEP 668): its package, then.
+        need apt-get "install aiosmtpd for $(command -v python3) yourself"
+        say "python aiosmtpd: pip refused, installing Debian's python3-aiosmtpd with apt-get"
+        sudo=()
+        ((EUID == 0)) || sudo=(sudo)
+        "${sudo[@]}" apt-get update -q || fail "apt-get update failed"
+        DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -q --no-install-recommends \
+            python3-aiosmtpd || fail "cannot install aiosmtpd (neither pip nor apt-get)"
+    fi
+fi
+python3 -c 'import aiosmtpd' 2>/dev/null || fail "aiosmtpd is installed but python3 cannot import it"
 
 # --- npm packages (end2end/) ------------------------------------------------------------------
 need node "install Node.js 20 or newer"

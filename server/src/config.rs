@@ -44,6 +44,8 @@ pub struct Config {
     pub status: crate::status::StatusConfig,
     /// Maintenance windows (`[[maintenance]]`): read-only through the API.
     pub maintenance: Vec<crate::status::MaintenanceSpec>,
+    /// Alert rules and their evaluation (`[alerting]`, see `docs/alerting.md`).
+    pub alerting: crate::alerting::AlertingConfig,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
@@ -152,6 +154,7 @@ impl Default for Config {
             probes: Vec::new(),
             status: crate::status::StatusConfig::default(),
             maintenance: Vec::new(),
+            alerting: crate::alerting::AlertingConfig::default(),
         }
     }
 }
@@ -377,6 +380,12 @@ impl Config {
             }
         }
         self.status.validate(&self.maintenance)?;
+        self.alerting
+            .resolved_rules()
+            .map_err(|reason| ("alerting".to_string(), reason))?;
+        self.alerting
+            .validate_notifications()
+            .map_err(|reason| ("alerting".to_string(), reason))?;
         Ok(())
     }
 
@@ -385,6 +394,12 @@ impl Config {
         let mut copy = self.clone();
         copy.database_url = redact_url(&copy.database_url);
         copy.probes = copy.probes.iter().map(|p| p.redacted()).collect();
+        copy.alerting.channels = copy
+            .alerting
+            .channels
+            .iter()
+            .map(|c| c.redacted())
+            .collect();
         copy
     }
 }
@@ -624,6 +639,10 @@ mod tests {
         let names: Vec<&str> = config.probes.iter().map(|p| p.name.as_str()).collect();
         assert_eq!(names, ["app", "database", "dns"]);
         assert_eq!(config.probes[0].assertions.min_cert_days, Some(14));
+        // The alerting example after them.
+        assert_eq!(config.alerting.channels[0].name, "oncall-slack");
+        assert_eq!(config.alerting.routes[0].channel, "oncall-slack");
+        assert_eq!(config.alerting.rules[0].threshold, Some(0.05));
     }
 
     #[test]

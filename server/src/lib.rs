@@ -13,6 +13,7 @@
 //! - [`auth`]: API tokens and the extractor that requires one.
 //! - [`status`]: the public status page: components, states, maintenance windows, the feed.
 
+pub mod alerting;
 pub mod auth;
 pub mod cli;
 pub mod config;
@@ -54,6 +55,8 @@ struct StateInner {
     rum: rum::Rum,
     probes: probes::Probes,
     status: status::Status,
+    alerts: alerting::engine::Engine,
+    dispatcher: alerting::dispatch::Dispatcher,
 }
 
 impl AppState {
@@ -75,6 +78,26 @@ impl AppState {
         .map_err(|reason| std::io::Error::new(std::io::ErrorKind::InvalidInput, reason))?;
         let status = status::Status::new(&config.status, &config.maintenance)
             .map_err(|reason| std::io::Error::new(std::io::ErrorKind::InvalidInput, reason))?;
+        let alerts = alerting::engine::Engine::new(
+            config
+                .alerting
+                .resolved_rules()
+                .map_err(|reason| std::io::Error::new(std::io::ErrorKind::InvalidInput, reason))?,
+            store.clone(),
+            Some(probes.clone()),
+            Some(status.clone()),
+            Duration::from_secs(config.alerting.evaluation_interval_seconds.max(1)),
+        );
+        let dispatcher = alerting::dispatch::Dispatcher::new(
+            &config.alerting.channels,
+            &config.alerting.routes,
+            &config.alerting.inhibit_rules(),
+            config.alerting.timing(),
+            &config.alerting.external_url,
+            store.clone(),
+            alerts.clone(),
+        )
+        .map_err(|reason| std::io::Error::new(std::io::ErrorKind::InvalidInput, reason))?;
         Ok(Self {
             inner: Arc::new(StateInner {
                 config,
@@ -85,6 +108,8 @@ impl AppState {
                 rum,
                 probes,
                 status,
+                alerts,
+                dispatcher,
             }),
         })
     }
@@ -123,6 +148,16 @@ impl AppState {
                 std::future::pending::<()>(),
             ));
         }
+        if state.config().alerting.enabled {
+            tokio::spawn(alerting::engine::run(
+                state.alerts().clone(),
+                std::future::pending::<()>(),
+            ));
+            tokio::spawn(alerting::dispatch::run(
+                state.dispatcher().clone(),
+                std::future::pending::<()>(),
+            ));
+        }
         Ok(state)
     }
 
@@ -151,6 +186,16 @@ impl AppState {
     /// The status page's components and maintenance windows.
     pub fn status(&self) -> &status::Status {
         &self.inner.status
+    }
+
+    /// The alert rules and their alerts.
+    pub fn alerts(&self) -> &alerting::engine::Engine {
+        &self.inner.alerts
+    }
+
+    /// Routing, grouping and delivery of notifications.
+    pub fn dispatcher(&self) -> &alerting::dispatch::Dispatcher {
+        &self.inner.dispatcher
     }
 
     pub fn dist_dir(&self) -> &Path {

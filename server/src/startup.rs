@@ -94,6 +94,7 @@ pub async fn run(
             metric_samples_days: config.retention.metric_samples_days,
             rum_days: config.rum.retention_days,
             probe_results_days: config.synthetic.retention_days,
+            alerting_days: config.alerting.retention_days,
         },
         config.retention.batch_size,
         until_stopped(stopped.clone()),
@@ -111,6 +112,19 @@ pub async fn run(
     let scheduler = config.synthetic.enabled.then(|| {
         tokio::spawn(crate::probes::scheduler::run(
             state.probes().clone(),
+            until_stopped(stopped.clone()),
+        ))
+    });
+
+    let alert_engine = config.alerting.enabled.then(|| {
+        tokio::spawn(crate::alerting::engine::run(
+            state.alerts().clone(),
+            until_stopped(stopped.clone()),
+        ))
+    });
+    let dispatcher = config.alerting.enabled.then(|| {
+        tokio::spawn(crate::alerting::dispatch::run(
+            state.dispatcher().clone(),
             until_stopped(stopped.clone()),
         ))
     });
@@ -140,6 +154,12 @@ pub async fn run(
     let _ = status_task.await;
     if let Some(scheduler) = scheduler {
         let _ = scheduler.await;
+    }
+    if let Some(engine) = alert_engine {
+        let _ = engine.await;
+    }
+    if let Some(dispatcher) = dispatcher {
+        let _ = dispatcher.await;
     }
     if let Some(writer) = rum_writer {
         let _ = writer.await;

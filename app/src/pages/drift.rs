@@ -22,6 +22,7 @@ use web_sys::File;
 use self::result::DriftResult;
 use self::text::text;
 use crate::components::file_drop::FileDrop;
+use crate::components::publish::PublishReport;
 use crate::components::read_options::ReadOptionsForm;
 use crate::components::run::{Run, RunStatus};
 use crate::i18n::{fill, use_lang};
@@ -141,10 +142,25 @@ pub fn DriftPage() -> impl IntoView {
         })
     };
     let result = move || {
-        run.state
-            .get()
-            .done()
-            .map(|outcome| view! { <DriftResult outcome stale /> })
+        run.state.get().done().map(|outcome| {
+            let template = shared::api::model_report::ModelReport::from_drift(
+                "",
+                crate::worker::service::APP_VERSION,
+                &outcome.result,
+                true,
+            );
+            let default_name = outcome
+                .provenance
+                .files
+                .iter()
+                .find(|file| file.role == shared::api::FileRole::Current)
+                .map(|file| shared::api::model_report::name_from_file(&file.name))
+                .unwrap_or_default();
+            view! {
+                <DriftResult outcome stale />
+                <PublishReport id="drift-publish" template default_name />
+            }
+        })
     };
 
     view! {

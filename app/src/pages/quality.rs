@@ -18,6 +18,7 @@ use shared::quality::QualityOptions;
 use web_sys::File;
 
 use crate::components::file_drop::FileDrop;
+use crate::components::publish::PublishReport;
 use crate::components::read_options::ReadOptionsForm;
 use crate::components::run::{Run, RunState, RunStatus, error_message};
 use crate::format;
@@ -250,7 +251,22 @@ pub fn QualityPage() -> impl IntoView {
                     .get()
                     .done()
                     .map(|outcome| {
-                        view! { <QualityResult outcome seconds=run.seconds.get_untracked() /> }
+                        // Only a classification has the figures a model report carries.
+                        let publish = shared::api::model_report::ModelReport::from_quality(
+                            "",
+                            crate::worker::service::APP_VERSION,
+                            &outcome.result,
+                        )
+                        .map(|template| {
+                            let default_name = shared::api::model_report::name_from_file(
+                                &summary::file_names(&outcome).0,
+                            );
+                            view! { <PublishReport id="quality-publish" template default_name /> }
+                        });
+                        view! {
+                            <QualityResult outcome seconds=run.seconds.get_untracked() />
+                            {publish}
+                        }
                     })
             }}
         </section>

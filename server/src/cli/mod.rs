@@ -8,6 +8,7 @@ mod output;
 mod probe_agent;
 mod profile;
 mod quality;
+mod rules;
 mod serve;
 mod token;
 
@@ -45,6 +46,8 @@ enum Command {
     Token(token::TokenArgs),
     /// Run the probes of one location away from the server and push their results to it.
     ProbeAgent(probe_agent::ProbeAgentArgs),
+    /// Export the alert rules (e.g. as a Prometheus rule file).
+    Rules(rules::RulesArgs),
 }
 
 /// How to read the CSV files; everything is detected when not given.
@@ -173,6 +176,7 @@ pub fn main() -> ExitCode {
         Command::Config(args) => config::run(args),
         Command::Token(args) => token::run(args),
         Command::ProbeAgent(args) => probe_agent::run(args),
+        Command::Rules(args) => rules::run(args),
     };
     match result {
         Ok(Outcome::Success) => ExitCode::SUCCESS,

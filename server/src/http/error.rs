@@ -25,6 +25,14 @@ pub enum ApiError {
     /// The request is malformed; the message is shown to the client.
     #[error("{0}")]
     BadRequest(String),
+    /// The body's `Content-Type` is not one the route reads (e.g. not `application/json`); the
+    /// message is shown to the client.
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    /// The body is well-formed but its content is refused (a field of the wrong type, out of
+    /// range); the message, which names the field, is shown to the client.
+    #[error("{0}")]
+    Unprocessable(String),
     /// No valid API token (missing, malformed, unknown or revoked); answered with
     /// `WWW-Authenticate: Bearer`. The message is shown to the client.
     #[error("{0}")]
@@ -74,6 +82,8 @@ impl ApiError {
     pub fn status(&self) -> StatusCode {
         match self {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Conflict(_) => StatusCode::CONFLICT,
@@ -91,6 +101,8 @@ impl ApiError {
     pub fn code(&self) -> ErrorCode {
         match self {
             Self::BadRequest(_) => ErrorCode::BadRequest,
+            Self::UnsupportedMediaType(_) => ErrorCode::UnsupportedMediaType,
+            Self::Unprocessable(_) => ErrorCode::Unprocessable,
             Self::Unauthorized(_) => ErrorCode::Unauthorized,
             Self::NotFound(_) => ErrorCode::NotFound,
             Self::Conflict(_) => ErrorCode::Conflict,
@@ -176,6 +188,8 @@ pub struct ErrorBody {
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     BadRequest,
+    UnsupportedMediaType,
+    Unprocessable,
     Unauthorized,
     NotFound,
     Conflict,
@@ -193,6 +207,8 @@ impl ErrorCode {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::BadRequest => "bad_request",
+            Self::UnsupportedMediaType => "unsupported_media_type",
+            Self::Unprocessable => "unprocessable",
             Self::Unauthorized => "unauthorized",
             Self::NotFound => "not_found",
             Self::Conflict => "conflict",
@@ -286,6 +302,8 @@ mod tests {
     fn codes_serialise_as_sent() {
         for code in [
             ErrorCode::BadRequest,
+            ErrorCode::UnsupportedMediaType,
+            ErrorCode::Unprocessable,
             ErrorCode::Unauthorized,
             ErrorCode::NotFound,
             ErrorCode::Conflict,

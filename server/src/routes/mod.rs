@@ -1,6 +1,8 @@
 //! HTTP routes, one file per resource, and the order of the layers around them.
 
+mod alerts;
 mod health;
+mod model_reports;
 pub mod openapi;
 mod probes;
 mod rum;
@@ -24,9 +26,30 @@ pub fn router(state: AppState) -> Router {
     let inner = &state.inner;
     let app_routes = Router::new()
         .merge(openapi::router())
+        .route("/alerts", get(alerts::page))
+        .route("/alerts/alerts.css", get(alerts::stylesheet))
+        .route("/api/alerts", get(alerts::list))
+        .route("/api/alerts/rules", get(alerts::rules))
+        .route("/api/alerts/history", get(alerts::history))
+        .route("/api/alerts/{fingerprint}/ack", post(alerts::acknowledge))
+        .route(
+            "/api/silences",
+            get(alerts::list_silences).post(alerts::create_silence),
+        )
+        .route("/api/silences/{id}", delete(alerts::delete_silence))
+        .route(
+            "/api/alertmanager/webhook",
+            post(alerts::alertmanager_webhook),
+        )
+        .route("/api/notifications", get(alerts::notifications))
+        .route(
+            "/api/alerts/channels/{name}/test",
+            post(alerts::test_channel),
+        )
         .route("/api/rum", post(rum::ingest))
         .route("/api/rum/config", get(rum::client_config))
         .route("/api/rum/summary", get(rum::summary))
+        .route("/api/model-reports", model_reports::routes())
         .route("/api/probes", get(probes::list).post(probes::create))
         .route(
             "/api/probes/{id}",

@@ -22,9 +22,11 @@
 //!   `synchronous = NORMAL`, file and directory created if missing) and [`postgres`].
 //! - **Errors** are [`StorageError`]; none of its messages carries a password ([`redact_url`]).
 
+pub mod alerts;
 pub mod api_tokens;
 pub mod error;
 pub mod metric_samples;
+pub mod model_reports;
 pub mod postgres;
 pub mod probes;
 pub mod rum;
@@ -36,6 +38,7 @@ use std::time::Duration;
 use sqlx::migrate::{AppliedMigration, Migrate, Migrator};
 use sqlx::{PgPool, SqlitePool};
 
+pub use alerts::{AlertHistoryRow, AlertRow, Alerts, GroupRow, OutboxRow, SilenceRow};
 pub use api_tokens::{ApiTokens, TokenRow};
 pub use error::{StorageError, redact_url};
 pub use metric_samples::{MetricSample, MetricSamples, canonical_labels};
@@ -164,6 +167,11 @@ impl Store {
         RumEvents::new(self.clone())
     }
 
+    /// The alerts' state, history and silences.
+    pub fn alerts(&self) -> Alerts {
+        Alerts::new(self.clone())
+    }
+
     /// The API tokens repository.
     pub fn api_tokens(&self) -> ApiTokens {
         ApiTokens::new(self.clone())
@@ -182,6 +190,11 @@ impl Store {
     /// The status page's changes and maintenance windows.
     pub fn status(&self) -> StatusStore {
         StatusStore::new(self.clone())
+    }
+
+    /// The model reports published from the app (quality and drift figures).
+    pub fn model_reports(&self) -> model_reports::ModelReports {
+        model_reports::ModelReports::new(self.clone())
     }
 }
 

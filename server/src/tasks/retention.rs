@@ -96,12 +96,32 @@ pub async fn status_changes_step(
     delete_in_batches(batch, |batch| status.delete_older_than(cutoff, batch)).await
 }
 
+/// Deletes the alerts' changes of phase and the finished notifications older than
+/// `max_age_days`, and the model reports older than that except each name's latest, `batch`
+/// rows per statement, until none older is left. Returns how many rows it deleted.
+pub async fn alerting_step(
+    store: &Store,
+    now_ms: i64,
+    max_age_days: u64,
+    batch: u32,
+) -> Result<u64, StorageError> {
+    let cutoff = cutoff_ms(now_ms, max_age_days);
+    let alerts = store.alerts();
+    let reports = store.model_reports();
+    Ok(
+        delete_in_batches(batch, |batch| alerts.delete_older_than(cutoff, batch)).await?
+            + delete_in_batches(batch, |batch| reports.delete_older_than(cutoff, batch)).await?,
+    )
+}
+
 /// How long each kind of data is kept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MaxAges {
     pub metric_samples_days: u64,
     pub rum_days: u64,
     pub probe_results_days: u64,
+    /// Alert history, finished notifications, model reports.
+    pub alerting_days: u64,
 }
 
 /// The data retention covers: the table named in logs, and its step.
@@ -111,14 +131,16 @@ enum Kind {
     RumEvents,
     ProbeResults,
     StatusChanges,
+    Alerting,
 }
 
 impl Kind {
-    const ALL: [Kind; 4] = [
+    const ALL: [Kind; 5] = [
         Kind::MetricSamples,
         Kind::RumEvents,
         Kind::ProbeResults,
         Kind::StatusChanges,
+        Kind::Alerting,
     ];
 
     fn table(self) -> &'static str {
@@ -127,6 +149,7 @@ impl Kind {
             Kind::RumEvents => "rum_events",
             Kind::ProbeResults => "probe_results",
             Kind::StatusChanges => "status_changes",
+            Kind::Alerting => "alert_history, notification_outbox, model_reports",
         }
     }
 
@@ -136,6 +159,7 @@ impl Kind {
             Kind::RumEvents => ages.rum_days,
             // The status page's history goes back as far as its uptime bars.
             Kind::ProbeResults | Kind::StatusChanges => ages.probe_results_days,
+            Kind::Alerting => ages.alerting_days,
         }
     }
 
@@ -151,6 +175,7 @@ impl Kind {
             Kind::RumEvents => rum_step(store, now, days, batch).await,
             Kind::ProbeResults => probe_results_step(store, now, days, batch).await,
             Kind::StatusChanges => status_changes_step(store, now, days, batch).await,
+            Kind::Alerting => alerting_step(store, now, days, batch).await,
         }
     }
 }
@@ -174,6 +199,7 @@ pub async fn run(
         metric_samples_days = max_ages.metric_samples_days,
         rum_days = max_ages.rum_days,
         probe_results_days = max_ages.probe_results_days,
+        alerting_days = max_ages.alerting_days,
         batch,
         "retention task started"
     );

@@ -90,7 +90,7 @@ PY
 
 # No .hypothesis/ or report files in the repository: run from the temp dir.
 cd "$work"
-"$venv/bin/schemathesis" run "$base/api/openapi.json" \
+"$venv/bin/schemathesis" --config-file "$here/schemathesis.toml" run "$base/api/openapi.json" \
     --url "$base" \
     --checks all \
     --wait-for-schema 10 \

@@ -57,7 +57,7 @@ on_both_engines! {
         let task = tokio::spawn(retention::run(
             store.clone(),
             Duration::from_secs(3600),
-            retention::MaxAges { metric_samples_days: 30, rum_days: 30, probe_results_days: 90 },
+            retention::MaxAges { metric_samples_days: 30, rum_days: 30, probe_results_days: 90, alerting_days: 90 },
             10,
             async {
                 let _ = stopped.await;
