@@ -302,11 +302,18 @@ describe('real-user monitoring: errors, timings, consent', () => {
         { name: 'profile', thread: 'worker', size: '1-10MB', rows: '10k-100k' },
       );
       assert.ok(timing.duration_ms > 0 && timing.duration_ms < 60_000, `${timing.duration_ms} ms`);
+      // Its time per 10,000 rows: duration × 10,000 / 50,000, two significant digits (so within
+      // 5 % of the exact figure), never the row count.
+      const per10k = timing.ms_per_10k_rows;
+      assert.equal(typeof per10k, 'number', 'the profile timing has ms_per_10k_rows');
+      assert.equal(Number(per10k.toPrecision(2)), per10k, `${per10k}: more than two significant digits`);
+      assert.ok(Math.abs(per10k - timing.duration_ms / 5) <= 0.05 * per10k, `${per10k} for ${timing.duration_ms} ms`);
       // The worker's phases go with it: reading the slices and the engine, within the whole.
       const read = await beacons.waitForEvent((e) => e.type === 'timing' && e.name === 'read', 'the read timing');
       const parse = await beacons.waitForEvent((e) => e.type === 'timing' && e.name === 'parse', 'the parse timing');
       for (const phase of [read, parse]) {
         assert.deepEqual({ thread: phase.thread, size: phase.size, rows: phase.rows }, { thread: 'worker', size: '1-10MB', rows: '10k-100k' });
+        assert.ok(!('ms_per_10k_rows' in phase), `a ${phase.name} phase carries ms_per_10k_rows`);
       }
       assert.ok(parse.duration_ms > 0, `parse ${parse.duration_ms} ms`);
       assert.ok(read.duration_ms + parse.duration_ms <= timing.duration_ms, `${read.duration_ms} + ${parse.duration_ms} > ${timing.duration_ms}`);

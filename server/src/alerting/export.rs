@@ -12,7 +12,9 @@
 //! | `http_traffic_change_ratio` | \|Δall / baseline − 1\|, baseline the mean of the same window 1 d and 1 w earlier (whichever exist) |
 //! | gauges | `max_over_time`, `min_over_time`, `avg_over_time` or `last_over_time` over the window |
 //! | `probe_failing_locations` | `count by (probe) (probe_success == 0)` |
+//! | `probe_certificate_days_left` | `(min by (probe) (probe_ssl_earliest_cert_expiry) - time()) / 86400` |
 //! | `rum_lcp_p75_seconds` | `histogram_quantile(0.75, …rum_web_vital_seconds_bucket{vital="LCP"}…)` |
+//! | `rum_analysis_p75_ms_per_10k_rows` | `histogram_quantile(0.75, …rum_analysis_seconds_per_10k_rows_bucket…) * 1000` |
 //! | `rum_errors_per_minute` | Δ`rum_errors_total` per minute, and at least `baseline_factor` × the hour before |
 //! | `constant` | `vector(1)` |
 //!
@@ -149,9 +151,17 @@ pub fn expression(rule: &Rule) -> String {
             "count by (probe) ({} == 0) {op} {threshold}",
             names::PROBE_SUCCESS
         ),
+        Signal::ProbeCertificateDaysLeft => format!(
+            "(min by (probe) ({}) - time()) / 86400 {op} {threshold}",
+            names::PROBE_SSL_EARLIEST_CERT_EXPIRY
+        ),
         Signal::RumLcpP75Seconds => format!(
             "histogram_quantile(0.75, sum by (le) (increase({}_bucket{{vital=\"LCP\"}}[{w}]))) {op} {threshold}",
             names::RUM_WEB_VITAL_SECONDS
+        ),
+        Signal::RumAnalysisP75MsPer10kRows => format!(
+            "histogram_quantile(0.75, sum by (le) (increase({}_bucket[{w}]))) * 1000 {op} {threshold}",
+            names::RUM_ANALYSIS_SECONDS_PER_10K_ROWS
         ),
         Signal::RumErrorsPerMinute => {
             let minutes = number(rule.window_seconds.max(1) as f64 / 60.0);
@@ -196,5 +206,27 @@ mod tests {
             "{text}"
         );
         assert!(!text.contains("alertname"), "Prometheus sets it: {text}");
+    }
+
+    #[test]
+    fn certificate_expiring_reads_days_left_per_probe() {
+        let rules = defaults();
+        let rule = rules
+            .iter()
+            .find(|r| r.name == "CertificateExpiring")
+            .expect("rule");
+        assert_eq!(
+            expression(rule),
+            "(min by (probe) (probe_ssl_earliest_cert_expiry) - time()) / 86400 < 14"
+        );
+        let text = prometheus_rules(&rules, 15);
+        assert!(
+            text.contains("      - alert: \"CertificateExpiring\"\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("          playbook: \"certificate-expiring\"\n"),
+            "{text}"
+        );
     }
 }

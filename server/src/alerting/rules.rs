@@ -152,8 +152,17 @@ pub enum Signal {
     DataDirDiskUsageRatio,
     /// Per probe: locations whose latest run failed (runs that could not measure are left out).
     ProbeFailingLocations,
+    /// Per probe: days left on the TLS certificate, the least over its locations' latest runs
+    /// that read one (a transaction's: the earliest of its steps). An `https://` probe none of
+    /// whose recent runs read a certificate has no data; other probes are not observed.
+    ProbeCertificateDaysLeft,
     /// The 75th percentile of Largest Contentful Paint from real users, seconds.
     RumLcpP75Seconds,
+    /// The 75th percentile of in-browser analysis time per 10,000 rows, milliseconds, over
+    /// the analyses (profile, drift, quality) of 10,000 rows or more that real users ran (the
+    /// fixed costs of smaller ones say nothing of the engine's speed).
+    #[serde(rename = "rum_analysis_p75_ms_per_10k_rows")]
+    RumAnalysisP75MsPer10kRows,
     /// JavaScript errors and panics reported by real users, per minute, over the window; the
     /// rule's `baseline_factor` also requires this many times the rate of the hour before.
     RumErrorsPerMinute,
@@ -178,7 +187,9 @@ impl Signal {
             Self::HostMemoryUsageRatio => "host_memory_usage_ratio",
             Self::DataDirDiskUsageRatio => "data_dir_disk_usage_ratio",
             Self::ProbeFailingLocations => "probe_failing_locations",
+            Self::ProbeCertificateDaysLeft => "probe_certificate_days_left",
             Self::RumLcpP75Seconds => "rum_lcp_p75_seconds",
+            Self::RumAnalysisP75MsPer10kRows => "rum_analysis_p75_ms_per_10k_rows",
             Self::RumErrorsPerMinute => "rum_errors_per_minute",
             Self::ModelQualityDropRatio => "model_quality_drop_ratio",
             Self::DataDriftDetected => "data_drift_detected",
@@ -201,10 +212,11 @@ impl Signal {
             | Self::HostCpuUsageRatio
             | Self::HostMemoryUsageRatio
             | Self::DataDirDiskUsageRatio => &[Max, Mean, Min, Last],
-            Self::ProbeFailingLocations | Self::ModelQualityDropRatio | Self::DataDriftDetected => {
-                &[Latest]
-            }
-            Self::RumLcpP75Seconds => &[P75],
+            Self::ProbeFailingLocations
+            | Self::ProbeCertificateDaysLeft
+            | Self::ModelQualityDropRatio
+            | Self::DataDriftDetected => &[Latest],
+            Self::RumLcpP75Seconds | Self::RumAnalysisP75MsPer10kRows => &[P75],
             Self::RumErrorsPerMinute => &[Rate],
             Self::Constant => &[Last],
         }
@@ -418,6 +430,17 @@ pub fn defaults() -> Vec<Rule> {
             "probe-failing",
         ),
         rule(
+            "CertificateExpiring",
+            ProbeCertificateDaysLeft,
+            0,
+            Below,
+            14.0,
+            0,
+            Warning,
+            "A probed site's TLS certificate expires in less than 14 days",
+            "certificate-expiring",
+        ),
+        rule(
             "WebVitalsPoor",
             RumLcpP75Seconds,
             900,
@@ -427,6 +450,17 @@ pub fn defaults() -> Vec<Rule> {
             Warning,
             "Largest Contentful Paint p75 above 2.5 s for real users",
             "web-vitals-poor",
+        ),
+        rule(
+            "PredictionLatencyHigh",
+            RumAnalysisP75MsPer10kRows,
+            900,
+            Above,
+            200.0,
+            0,
+            Warning,
+            "In-browser analysis p75 above 200 ms per 10,000 rows for real users",
+            "prediction-latency-high",
         ),
         rule(
             "JsErrorSpike",
@@ -603,6 +637,7 @@ impl Rule {
             self.signal,
             Signal::Constant
                 | Signal::ProbeFailingLocations
+                | Signal::ProbeCertificateDaysLeft
                 | Signal::ModelQualityDropRatio
                 | Signal::DataDriftDetected
         );
@@ -685,6 +720,53 @@ mod tests {
         assert_eq!(find("WebVitalsPoor").threshold, 2.5);
         assert_eq!(find("JsErrorSpike").baseline_factor, Some(3.0));
         assert_eq!(find("ProbeFailing").op, Comparison::AtLeast);
+        let certificate = find("CertificateExpiring");
+        assert_eq!(certificate.signal, Signal::ProbeCertificateDaysLeft);
+        assert_eq!(certificate.aggregation, Aggregation::Latest);
+        assert_eq!(
+            (certificate.op, certificate.threshold),
+            (Comparison::Below, 14.0)
+        );
+        assert_eq!(certificate.severity, Severity::Warning);
+        assert_eq!(
+            certificate.playbook.as_deref(),
+            Some("certificate-expiring")
+        );
+    }
+
+    #[test]
+    fn certificate_expiring_takes_overrides_like_the_others() {
+        let rules = resolve(&[RuleConfig {
+            name: "CertificateExpiring".into(),
+            threshold: Some(30.0),
+            for_seconds: Some(600),
+            severity: Some(Severity::Critical),
+            ..RuleConfig::default()
+        }])
+        .expect("valid");
+        let rule = rules
+            .iter()
+            .find(|r| r.name == "CertificateExpiring")
+            .expect("rule");
+        assert_eq!((rule.threshold, rule.for_seconds), (30.0, 600));
+        assert_eq!(rule.severity, Severity::Critical);
+        assert_eq!(
+            rule.summary, "A probed site's TLS certificate expires in less than 14 days",
+            "unchanged"
+        );
+        // A rule of one's own on the signal needs no window.
+        let own = resolve(&[RuleConfig {
+            name: "CertificateAlmostExpired".into(),
+            signal: Some(Signal::ProbeCertificateDaysLeft),
+            op: Some(Comparison::Below),
+            threshold: Some(3.0),
+            severity: Some(Severity::Critical),
+            summary: Some("expires within 3 days".into()),
+            window_seconds: Some(0),
+            ..RuleConfig::default()
+        }])
+        .expect("valid");
+        assert!(own.iter().any(|r| r.name == "CertificateAlmostExpired"));
     }
 
     #[test]

@@ -163,6 +163,7 @@ pub async fn observe(
             .await?
         }
         Signal::ProbeFailingLocations => probe_failures(store, context, now_ms).await?,
+        Signal::ProbeCertificateDaysLeft => certificate_days(store, context, now_ms).await?,
         Signal::ModelQualityDropRatio => {
             model_reports(
                 store,
@@ -184,6 +185,18 @@ pub async fn observe(
                     .ok_or_else(|| "not a drift report".to_string())
             })
             .await?
+        }
+        Signal::RumAnalysisP75MsPer10kRows => {
+            let values = store
+                .rum()
+                .analysis_ms_per_10k_rows(from_ms, now_ms, crate::rum::PER_10K_ROWS_MIN_ROWS)
+                .await?;
+            match shared::api::rum_summary::percentile(&values, 0.75) {
+                Some(p75) => vec![Observation::of(p75)],
+                None => vec![Observation::no_data(
+                    "no analysis of 10,000 rows or more reported in the window",
+                )],
+            }
         }
         Signal::RumLcpP75Seconds => {
             let events = store.rum().window(from_ms, MAX_RUM_EVENTS).await?;
@@ -335,11 +348,7 @@ async fn probe_failures(
     let results = store.probe_results();
     let mut observations = Vec::new();
     for probe in &context.probes {
-        let stale_before = now_ms
-            - STALE_INTERVALS
-                * i64::try_from(probe.interval_seconds)
-                    .unwrap_or(i64::MAX / 4_000)
-                    .saturating_mul(1000);
+        let stale_before = stale_before(probe, now_ms);
         let mut failing = 0;
         let mut measured = 0;
         for location in &probe.locations {
@@ -372,6 +381,70 @@ async fn probe_failures(
         });
     }
     Ok(observations)
+}
+
+/// Per probe that reads a certificate: days left on the earliest of those its locations last
+/// saw. A location counts while its latest result is recent (three intervals) and not from
+/// after `now_ms`; it gives the certificate that result read, or, when that run failed before
+/// reading one (the target down, or refusing the handshake because the certificate has
+/// expired), the latest one it read before — the instant is stored, so it does not go stale. A
+/// location whose latest run succeeded without a certificate (the target is plain `http://`
+/// now) gives none. An `https://` probe without any is "no data"; a probe that is not, and has
+/// none, is not observed.
+async fn certificate_days(
+    store: &Store,
+    context: &Context,
+    now_ms: i64,
+) -> Result<Vec<Observation>, StorageError> {
+    let results = store.probe_results();
+    let mut observations = Vec::new();
+    for probe in &context.probes {
+        let stale_before = stale_before(probe, now_ms);
+        let mut earliest: Option<i64> = None;
+        for location in &probe.locations {
+            let Some(row) = results.latest(&probe.name, location).await? else {
+                continue;
+            };
+            if row.started_ms < stale_before || row.started_ms > now_ms {
+                continue;
+            }
+            let expiry = match (row.cert_expiry_ms, row.success != 0) {
+                (Some(expiry), _) => Some(expiry),
+                (None, true) => None,
+                (None, false) => {
+                    results
+                        .latest_certificate(&probe.name, location, now_ms)
+                        .await?
+                }
+            };
+            if let Some(expiry) = expiry {
+                earliest = Some(earliest.map_or(expiry, |e| e.min(expiry)));
+            }
+        }
+        let subject = BTreeMap::from([("probe".to_string(), probe.name.clone())]);
+        match earliest {
+            Some(expiry) => observations.push(Observation {
+                subject,
+                value: Some(crate::probes::http::days_left(expiry, now_ms)),
+                note: None,
+            }),
+            None if probe.reads_certificate() => observations.push(Observation {
+                subject,
+                ..Observation::no_data("no recent run at any location read a TLS certificate")
+            }),
+            None => {}
+        }
+    }
+    Ok(observations)
+}
+
+/// Results of `probe` started before this say nothing of `now_ms`.
+fn stale_before(probe: &ProbeSpec, now_ms: i64) -> i64 {
+    now_ms
+        - STALE_INTERVALS
+            * i64::try_from(probe.interval_seconds)
+                .unwrap_or(i64::MAX / 4_000)
+                .saturating_mul(1000)
 }
 
 /// One observation per name: the latest report of `kind` received by `now_ms`, as `figure`

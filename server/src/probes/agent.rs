@@ -55,6 +55,9 @@ pub const SPOOL_FILE: &str = "results.jsonl";
 pub const DEFAULT_MAX_SPOOLED: usize = 200_000;
 /// Longest failure reason kept.
 pub const MAX_FAILURE_CHARS: usize = 1_000;
+/// The latest certificate expiry a result may carry: 9999-12-31T23:59:59Z, the last instant an
+/// X.509 validity can name, in Unix milliseconds.
+pub const MAX_CERT_EXPIRY_MS: i64 = 253_402_300_799_000;
 
 /// The answer of `GET /api/agent/probes`: the definitions whose `locations` include the
 /// agent's, unredacted.
@@ -82,6 +85,12 @@ pub struct AgentResult {
     pub timings: Vec<StepTiming>,
     #[serde(default)]
     pub failure: Option<String>,
+    /// When the TLS certificate the run read expires (its `notAfter`), Unix milliseconds;
+    /// absent when it read none. Optional: agents older than this field omit it, and it is
+    /// left out when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(example = 1800864000000_i64)]
+    pub cert_expiry_ms: Option<i64>,
 }
 
 /// The body of `POST /api/agent/results`.
@@ -134,6 +143,15 @@ impl AgentResult {
             ));
         }
         if self
+            .cert_expiry_ms
+            .is_some_and(|ms| !(0..=MAX_CERT_EXPIRY_MS).contains(&ms))
+        {
+            return Err(format!(
+                "result `{}`: cert_expiry_ms must be a Unix time in ms (up to the year 9999)",
+                self.id
+            ));
+        }
+        if self
             .timings
             .iter()
             .any(|t| !(t.ms.is_finite() && t.ms >= 0.0) || t.step.len() > 64)
@@ -159,6 +177,7 @@ impl AgentResult {
                 .failure
                 .as_ref()
                 .map(|f| f.chars().take(MAX_FAILURE_CHARS).collect()),
+            cert_expiry_ms: report.outcome.cert_expiry_ms,
         }
     }
 }
@@ -593,11 +612,55 @@ mod tests {
             duration_ms: 1.0,
             timings: Vec::new(),
             failure: None,
+            cert_expiry_ms: None,
         }
     }
 
     fn ids(spool: &Spool) -> Vec<String> {
         spool.front(usize::MAX).into_iter().map(|r| r.id).collect()
+    }
+
+    #[test]
+    fn results_without_a_certificate_expiry_read_and_write_as_before() {
+        // A result as agents before `cert_expiry_ms` wrote it (spool line or batch entry).
+        let old = r#"{"id":"id-1","probe":"p","started_ms":5,"success":true,"duration_ms":1.0,"timings":[],"failure":null}"#;
+        let parsed: AgentResult = serde_json::from_str(old).expect("an old agent's result");
+        assert_eq!(parsed, result(5).with_id("id-1"));
+        assert_eq!(parsed.cert_expiry_ms, None);
+        assert!(parsed.check().is_ok());
+        // Without an expiry, the field is left out: the payload is the old one.
+        let written = serde_json::to_value(&parsed).expect("json");
+        assert_eq!(
+            written,
+            serde_json::from_str::<serde_json::Value>(old).expect("json")
+        );
+        let batch: ResultBatch =
+            serde_json::from_str(&format!(r#"{{"location":"eu-west","results":[{old}]}}"#))
+                .expect("an old agent's batch");
+        assert_eq!(batch.results[0].cert_expiry_ms, None);
+
+        // With one, it round-trips; out of range, the result is refused.
+        let mut with = result(6);
+        with.cert_expiry_ms = Some(1_800_864_000_000);
+        let text = serde_json::to_string(&with).expect("json");
+        assert!(text.contains(r#""cert_expiry_ms":1800864000000"#), "{text}");
+        assert_eq!(
+            serde_json::from_str::<AgentResult>(&text).expect("parse"),
+            with
+        );
+        with.cert_expiry_ms = Some(-1);
+        assert!(with.check().unwrap_err().contains("cert_expiry_ms"));
+        with.cert_expiry_ms = Some(MAX_CERT_EXPIRY_MS + 1);
+        assert!(with.check().is_err());
+        with.cert_expiry_ms = Some(MAX_CERT_EXPIRY_MS);
+        assert!(with.check().is_ok());
+    }
+
+    impl AgentResult {
+        fn with_id(mut self, id: &str) -> Self {
+            self.id = id.to_string();
+            self
+        }
     }
 
     #[test]

@@ -50,6 +50,12 @@ pub struct Outcome {
     pub steps: Vec<(Cow<'static, str>, Duration)>,
     /// Why the run failed (free of secrets: no URL, header or body). `None` on success.
     pub failure: Option<String>,
+    /// When the TLS certificate the target presented expires (its `notAfter`), Unix
+    /// milliseconds: the earliest of the run's connections (a transaction's steps), whether the
+    /// run succeeded or not. `None` when no certificate was read (plain `http://`, another kind,
+    /// a run that failed before the handshake). An instant rather than days left, so a stored
+    /// result never goes stale.
+    pub cert_expiry_ms: Option<i64>,
 }
 
 impl Outcome {
@@ -64,6 +70,7 @@ impl Outcome {
             duration: started.elapsed(),
             steps,
             failure: Some(failure.into()),
+            cert_expiry_ms: None,
         }
     }
 
@@ -74,7 +81,14 @@ impl Outcome {
             duration: started.elapsed(),
             steps,
             failure: None,
+            cert_expiry_ms: None,
         }
+    }
+
+    /// This outcome with the certificate expiry the run read.
+    pub fn with_cert_expiry(mut self, cert_expiry_ms: Option<i64>) -> Self {
+        self.cert_expiry_ms = cert_expiry_ms;
+        self
     }
 
     /// A run that could not measure the target (the probing machine lacks what it needs):
@@ -95,6 +109,7 @@ impl Outcome {
             duration: timeout,
             steps: Vec::new(),
             failure: Some(format!("timed out after {} ms", timeout.as_millis())),
+            cert_expiry_ms: None,
         }
     }
 

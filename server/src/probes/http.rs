@@ -6,14 +6,19 @@
 //! Steps: `response` (until the response head) and `transfer` (reading the body, at most
 //! [`MAX_BODY_BYTES`] of it). Failure reasons never carry the URL (it may hold a password), a
 //! header or the body.
+//!
+//! A run over `https://` also records when the presented certificate expires
+//! ([`Outcome::cert_expiry_ms`]), whatever the assertions say: it is stored with the result,
+//! published as `probe_ssl_earliest_cert_expiry` and watched by the `CertificateExpiring` rule.
 
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::Instant;
 
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use reqwest::{Client, Method, Url};
 
 use super::check::Outcome;
 use super::spec::{Assertions, HttpTarget, JsonAssertion, StatusRange};
+use super::unix_now_ms;
 
 /// The most of a body that is read (and searched); the rest is not downloaded.
 pub const MAX_BODY_BYTES: usize = 1 << 20;
@@ -98,27 +103,33 @@ impl HttpCheck {
         };
         steps.push(("response".into(), started.elapsed()));
         let status = response.status().as_u16();
-        let cert_days = peer_certificate_days(&response);
+        let certificate = peer_certificate_expiry(&response);
+        let cert_expiry_ms = certificate.as_ref().and_then(|c| c.as_ref().ok().copied());
         let transfer = Instant::now();
         let body = match read_body(&mut response).await {
             Ok(body) => body,
-            Err(reason) => return Outcome::failed(started, steps, reason),
+            Err(reason) => {
+                return Outcome::failed(started, steps, reason).with_cert_expiry(cert_expiry_ms);
+            }
         };
         steps.push(("transfer".into(), transfer.elapsed()));
-        match self.assertions.check(status, cert_days, &body) {
+        match self.assertions.check(status, certificate.as_ref(), &body) {
             Ok(()) => Outcome::succeeded(started, steps),
             Err(reason) => Outcome::failed(started, steps, reason),
         }
+        .with_cert_expiry(cert_expiry_ms)
     }
 }
 
-/// Days left on the certificate the server presented, if it presented one (`https://`).
-pub fn peer_certificate_days(response: &reqwest::Response) -> Option<Result<f64, String>> {
+/// When the certificate the server presented expires (its `notAfter`, Unix milliseconds), if
+/// it presented one (`https://`), or why it cannot be read. Only the leaf certificate is read:
+/// the HTTP client shows no other.
+pub fn peer_certificate_expiry(response: &reqwest::Response) -> Option<Result<i64, String>> {
     response
         .extensions()
         .get::<reqwest::tls::TlsInfo>()
         .and_then(|info| info.peer_certificate())
-        .map(certificate_days_left)
+        .map(certificate_not_after_ms)
 }
 
 /// At most [`MAX_BODY_BYTES`] of the body; the error is a failure reason.
@@ -162,11 +173,12 @@ impl ResponseAssertions {
         })
     }
 
-    /// `Ok` when every assertion holds, else the first failure's reason.
+    /// `Ok` when every assertion holds, else the first failure's reason. `certificate` is what
+    /// [`peer_certificate_expiry`] read.
     pub fn check(
         &self,
         status: u16,
-        cert_days: Option<Result<f64, String>>,
+        certificate: Option<&Result<i64, String>>,
         body: &[u8],
     ) -> Result<(), String> {
         let accepted = if self.statuses.is_empty() {
@@ -187,15 +199,17 @@ impl ResponseAssertions {
             return Err(format!("status {status}, expected {expected}"));
         }
         if let Some(min_days) = self.min_cert_days {
-            match cert_days {
+            match certificate {
                 None => return Err("no TLS certificate was presented".to_string()),
-                Some(Err(why)) => return Err(why),
-                Some(Ok(days)) if days < min_days as f64 => {
-                    return Err(format!(
-                        "the TLS certificate expires in {days:.1} days, fewer than {min_days}"
-                    ));
+                Some(Err(why)) => return Err(why.clone()),
+                Some(Ok(expiry_ms)) => {
+                    let days = days_left(*expiry_ms, unix_now_ms());
+                    if days < min_days as f64 {
+                        return Err(format!(
+                            "the TLS certificate expires in {days:.1} days, fewer than {min_days}"
+                        ));
+                    }
                 }
-                Some(Ok(_)) => {}
             }
         }
         let text = String::from_utf8_lossy(body);
@@ -231,8 +245,9 @@ impl ResponseAssertions {
     }
 }
 
-/// Days until the certificate (DER) expires (negative when it has), or why it cannot be read.
-pub fn certificate_days_left(der: &[u8]) -> Result<f64, String> {
+/// When the certificate (DER) expires, its `notAfter` in Unix milliseconds, or why it cannot be
+/// read.
+pub fn certificate_not_after_ms(der: &[u8]) -> Result<i64, String> {
     use x509_cert::der::Decode;
     let certificate = x509_cert::Certificate::from_der(der)
         .map_err(|e| format!("the TLS certificate cannot be read: {e}"))?;
@@ -241,12 +256,13 @@ pub fn certificate_days_left(der: &[u8]) -> Result<f64, String> {
         .validity
         .not_after
         .to_unix_duration()
-        .as_secs_f64();
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or(Duration::ZERO)
-        .as_secs_f64();
-    Ok((not_after - now) / 86_400.0)
+        .as_millis();
+    i64::try_from(not_after).map_err(|_| "the TLS certificate's expiry is out of range".to_string())
+}
+
+/// Days from `now_ms` until `expiry_ms` (negative once it has passed).
+pub fn days_left(expiry_ms: i64, now_ms: i64) -> f64 {
+    (expiry_ms as f64 - now_ms as f64) / 86_400_000.0
 }
 
 /// A reqwest error as a short reason, without its URL.

@@ -12,8 +12,8 @@
 //! - **A global concurrency limit** (`synthetic.max_concurrency`): a run waits for a permit
 //!   before it starts; the timeout counts from the start, not from the wait.
 //! - **Results** go to the database (`probe_results`, one insert per run) and to `/metrics`
-//!   (`probe_success`, `probe_duration_seconds`). A failed write is logged; the metrics still
-//!   show the run.
+//!   (`probe_success`, `probe_duration_seconds`, `probe_ssl_earliest_cert_expiry`). A failed
+//!   write is logged; the metrics still show the run.
 //!
 //! [`run`] loops over [`Probes::step`]; tests call `step` with the instants they choose.
 
@@ -181,6 +181,12 @@ async fn record(inner: &Inner, store: &Store, probe: &str, started_ms: i64, outc
             .map(|(step, took)| (step.as_ref(), *took))
             .collect::<Vec<_>>(),
     );
+    inner.metrics.probes().observe_certificate(
+        probe,
+        LOCAL,
+        outcome.success,
+        outcome.cert_expiry_ms,
+    );
     let duration_ms = outcome.duration.as_secs_f64() * 1000.0;
     match &outcome.failure {
         None => tracing::debug!(probe, location = LOCAL, duration_ms, "probe succeeded"),
@@ -200,6 +206,7 @@ async fn record(inner: &Inner, store: &Store, probe: &str, started_ms: i64, outc
         duration_ms,
         timings: serde_json::to_string(&outcome.step_timings()).unwrap_or_else(|_| "[]".into()),
         failure: outcome.failure.clone(),
+        cert_expiry_ms: outcome.cert_expiry_ms,
     };
     if let Err(error) = store.probe_results().insert(&[row]).await {
         tracing::warn!(probe, error = %error, "storing a probe result failed");

@@ -571,6 +571,23 @@ pub fn split_host_port(address: &str) -> Result<(String, u16), String> {
 }
 
 impl ProbeSpec {
+    /// Whether a run reads a TLS certificate: an `http` probe of an `https://` URL, or a
+    /// transaction with an `https://` step (browser probes read none).
+    pub fn reads_certificate(&self) -> bool {
+        let https = |url: &str| {
+            url.get(..8)
+                .is_some_and(|scheme| scheme.eq_ignore_ascii_case("https://"))
+        };
+        match self.kind {
+            ProbeKind::Http => self.http.as_ref().is_some_and(|t| https(&t.url)),
+            ProbeKind::Transaction => self
+                .transaction
+                .as_ref()
+                .is_some_and(|t| t.steps.iter().any(|step| https(&step.url))),
+            ProbeKind::Tcp | ProbeKind::Dns | ProbeKind::Browser => false,
+        }
+    }
+
     /// Every check that does not need the network; the error names the probe and the reason.
     pub fn validate(&self) -> Result<(), String> {
         self.check().map_err(|reason| {

@@ -11,6 +11,8 @@
 //!   at the first step that fails, and the reason names it: `step "login": status 500, expected
 //!   2xx`. Each completed step's duration (request to the end of its body) is a step of the
 //!   [`Outcome`], labelled with the step's name.
+//! - The run's certificate expiry ([`Outcome::cert_expiry_ms`]) is the earliest of the
+//!   certificates its `https://` steps were answered with, the steps before a failure included.
 //!
 //! Failure reasons never carry a URL, header, body or extracted value.
 
@@ -24,7 +26,7 @@ use reqwest::{Client, Method, Url};
 
 use super::check::Outcome;
 use super::http::{
-    MAX_REDIRECTS, ResponseAssertions, USER_AGENT, chain, describe, peer_certificate_days,
+    MAX_REDIRECTS, ResponseAssertions, USER_AGENT, chain, describe, peer_certificate_expiry,
     read_body,
 };
 use super::spec::{TransactionStep, TransactionTarget, placeholders};
@@ -109,10 +111,17 @@ impl TransactionCheck {
         };
         let mut variables: BTreeMap<String, String> = BTreeMap::new();
         let mut previous: Option<Url> = None;
+        let mut earliest_expiry: Option<i64> = None;
         for step in &self.steps {
             let step_started = Instant::now();
             let result = self
-                .run_step(&client, step, &mut variables, previous.as_ref())
+                .run_step(
+                    &client,
+                    step,
+                    &mut variables,
+                    previous.as_ref(),
+                    &mut earliest_expiry,
+                )
                 .await;
             let took = step_started.elapsed();
             match result {
@@ -130,7 +139,8 @@ impl TransactionCheck {
                                 took.as_millis(),
                                 ceiling.as_millis()
                             ),
-                        );
+                        )
+                        .with_cert_expiry(earliest_expiry);
                     }
                     previous = Some(url);
                 }
@@ -139,21 +149,24 @@ impl TransactionCheck {
                         started,
                         steps,
                         format!("step {:?}: {reason}", &*step.name),
-                    );
+                    )
+                    .with_cert_expiry(earliest_expiry);
                 }
             }
         }
-        Outcome::succeeded(started, steps)
+        Outcome::succeeded(started, steps).with_cert_expiry(earliest_expiry)
     }
 
     /// One step: the request (placeholders filled), the assertions, the extractions. Returns
-    /// the final URL (after redirects).
+    /// the final URL (after redirects). The certificate the step was answered with, if any,
+    /// lowers `earliest_expiry`.
     async fn run_step(
         &self,
         client: &Client,
         step: &CompiledStep,
         variables: &mut BTreeMap<String, String>,
         previous: Option<&Url>,
+        earliest_expiry: &mut Option<i64>,
     ) -> Result<Url, String> {
         let text = substitute(&step.spec.url, variables);
         let url = match (Url::parse(&text), previous) {
@@ -182,10 +195,13 @@ impl TransactionCheck {
             .await
             .map_err(describe)?;
         let status = response.status().as_u16();
-        let cert_days = peer_certificate_days(&response);
+        let certificate = peer_certificate_expiry(&response);
+        if let Some(Ok(expiry_ms)) = &certificate {
+            *earliest_expiry = Some(earliest_expiry.map_or(*expiry_ms, |e| e.min(*expiry_ms)));
+        }
         let final_url = response.url().clone();
         let body = read_body(&mut response).await?;
-        step.assertions.check(status, cert_days, &body)?;
+        step.assertions.check(status, certificate.as_ref(), &body)?;
         for (name, extractor) in &step.extract {
             let value = extract(extractor, &body)
                 .ok_or_else(|| format!("nothing to extract into `{name}`"))?;

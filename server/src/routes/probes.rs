@@ -91,6 +91,10 @@ pub struct ProbeResultView {
     pub timings: Vec<StepTiming>,
     /// Why it failed; `null` on success.
     pub failure: Option<String>,
+    /// When the TLS certificate the run read expires (its `notAfter`), RFC 3339, UTC; `null`
+    /// when it read none (plain `http://`, another kind, a failure before the handshake).
+    #[schema(example = "2027-01-25T08:00:00.000Z")]
+    pub certificate_expires_at: Option<String>,
 }
 
 /// A probe's results.
@@ -354,9 +358,10 @@ async fn view(
 }
 
 fn result_view(row: ProbeResultRow) -> ProbeResultView {
-    let started_at = DateTime::from_timestamp_millis(row.started_ms)
-        .map(|t| t.to_rfc3339_opts(SecondsFormat::Millis, true))
-        .unwrap_or_default();
+    let rfc3339 = |ms: i64| {
+        DateTime::from_timestamp_millis(ms).map(|t| t.to_rfc3339_opts(SecondsFormat::Millis, true))
+    };
+    let started_at = rfc3339(row.started_ms).unwrap_or_default();
     ProbeResultView {
         location: row.location,
         started_at,
@@ -364,6 +369,7 @@ fn result_view(row: ProbeResultRow) -> ProbeResultView {
         duration_ms: row.duration_ms,
         timings: serde_json::from_str(&row.timings).unwrap_or_default(),
         failure: row.failure,
+        certificate_expires_at: row.cert_expiry_ms.and_then(rfc3339),
     }
 }
 
@@ -500,6 +506,7 @@ pub async fn agent_results(
                 failure: result
                     .failure
                     .map(|f| f.chars().take(MAX_FAILURE_CHARS).collect()),
+                cert_expiry_ms: result.cert_expiry_ms,
             },
         ));
     }
@@ -525,6 +532,12 @@ pub async fn agent_results(
             row.success != 0,
             std::time::Duration::from_secs_f64(row.duration_ms / 1000.0),
             &steps,
+        );
+        state.metrics().probes().observe_certificate(
+            &row.probe,
+            &location,
+            row.success != 0,
+            row.cert_expiry_ms,
         );
     }
     if stored > 0 {

@@ -10,6 +10,7 @@
 //! | 429 `rate_limited` + `Retry-After` | the client's network sent more than `rum.rate_limit_per_minute` |
 //! | 413 `payload_too_large` | a body over 64 KiB (`MAX_BEACON_BYTES`) |
 //! | 400 `bad_request` | not JSON, not a beacon, or refused by `Beacon::validate` (the reason is in `detail`) |
+//! | 422 `unprocessable` | fields that are each well-formed but contradict each other (an `ms_per_10k_rows` that its timing's `duration_ms` and `rows` do not allow; `detail` names it): what the JSON Schema cannot say |
 //! | 503 `overloaded` + `Retry-After` | the write queue has no room for the beacon's rows |
 //! | 202 | accepted: queued for the batch writer, counted in `/metrics` |
 //!
@@ -23,7 +24,7 @@ use axum::Json;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{StatusCode, header};
-use shared::api::rum::{Beacon, MAX_BEACON_BYTES};
+use shared::api::rum::{Beacon, BeaconError, MAX_BEACON_BYTES};
 use shared::api::rum_summary::{RumClientConfig, RumSummary};
 
 use crate::AppState;
@@ -48,6 +49,7 @@ const QUEUE_FULL_RETRY_AFTER: Duration = Duration::from_secs(1);
     responses(
         (status = 202, description = "Accepted: the beacon's events will be stored"),
         (status = 400, description = "Not JSON, not a beacon, or refused by validation; `detail` says why", body = crate::http::ErrorBody),
+        (status = 422, description = "Fields that contradict each other (an `ms_per_10k_rows` that its timing's `duration_ms` and `rows` do not allow); `detail` names the field", body = crate::http::ErrorBody),
         (status = 403, description = "The page's Origin may not send beacons here", body = crate::http::ErrorBody),
         (status = 404, description = "Real-user monitoring is disabled on this server", body = crate::http::ErrorBody),
         (status = 413, description = "The body is larger than 64 KiB", body = crate::http::ErrorBody),
@@ -121,9 +123,13 @@ async fn accept(state: &AppState, request: Request) -> Result<(), ApiError> {
     })?;
     let mut beacon: Beacon = serde_json::from_slice(&bytes)
         .map_err(|error| ApiError::BadRequest(format!("not a beacon: {error}")))?;
-    beacon
-        .validate()
-        .map_err(|error| ApiError::BadRequest(format!("invalid beacon: {error}")))?;
+    beacon.validate().map_err(|error| {
+        let detail = format!("invalid beacon: {error}");
+        match error {
+            BeaconError::Inconsistent { .. } => ApiError::Unprocessable(detail),
+            _ => ApiError::BadRequest(detail),
+        }
+    })?;
     let network = ip.map(client::network_text);
     let rows = rows::rows(&beacon, unix_now_ms(), network.as_deref());
     rum.queue().push(rows).map_err(|_| ApiError::Overloaded {
@@ -172,6 +178,12 @@ fn observe(state: &AppState, beacon: &Beacon) {
             Event::Timing(t) => {
                 counts[2] += 1;
                 metrics.analysis(t.name.as_str(), route, device, t.duration_ms);
+                if let Some(ms) = t.ms_per_10k_rows
+                    && t.name.is_analysis()
+                    && t.rows >= crate::rum::PER_10K_ROWS_MIN_ROWS
+                {
+                    metrics.analysis_per_10k_rows(t.name.as_str(), route, device, ms);
+                }
             }
             Event::Error(e) => {
                 counts[3] += 1;

@@ -150,6 +150,7 @@ mod tests {
             size_bucket: None,
             rows_bucket: None,
             thread: None,
+            ms_per_10k_rows: None,
             error: None,
             navigation: None,
         };

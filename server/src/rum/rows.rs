@@ -34,6 +34,7 @@ pub fn rows(beacon: &Beacon, received_ms: i64, client_net: Option<&str>) -> Vec<
         size_bucket: None,
         rows_bucket: None,
         thread: None,
+        ms_per_10k_rows: None,
         error: None,
         navigation: None,
     };
@@ -70,6 +71,7 @@ pub fn rows(beacon: &Beacon, received_ms: i64, client_net: Option<&str>) -> Vec<
                 size_bucket: Some(size(t.size)),
                 rows_bucket: Some(rows_bucket(t.rows)),
                 thread: Some(thread(t.thread)),
+                ms_per_10k_rows: t.ms_per_10k_rows,
                 ..base.clone()
             }),
             Event::Error(e) => out.push(RumEventRow {
@@ -144,6 +146,7 @@ pub fn size(s: SizeBucket) -> &'static str {
     }
 }
 
+/// The row bucket as stored and in the beacon's JSON (`10k-100k`…).
 pub fn rows_bucket(r: RowsBucket) -> &'static str {
     match r {
         RowsBucket::UnderThousand => "<1k",
@@ -278,18 +281,26 @@ mod tests {
              "load_ms":5,"transfer_bytes":6,"at_ms":7},
             {"type":"timing","name":"parse","duration_ms":12.5,"size":"1-10MB","rows":"10k-100k",
              "thread":"worker","at_ms":20},
+            {"type":"timing","name":"profile","duration_ms":812.5,"size":"1-10MB",
+             "rows":"10k-100k","thread":"worker","at_ms":21,"ms_per_10k_rows":270.8},
             {"type":"error","kind":"panic","message":"boom","at_ms":30}]}"#;
         let mut beacon: Beacon = serde_json::from_str(json).unwrap();
         beacon.validate().unwrap();
         let rows = rows(&beacon, 42, Some("10.1.2.0/24"));
-        assert_eq!(rows.len(), 4);
+        assert_eq!(rows.len(), 5);
         assert_eq!(rows[0].rating, Some("poor"));
         assert_eq!((rows[1].name, rows[1].value), ("navigation", Some(5.0)));
         assert_eq!(rows[1].navigation.map(|n| n.ttfb_ms), Some(3.0));
         assert_eq!(rows[2].thread, Some("worker"));
         assert_eq!(rows[2].rows_bucket, Some("10k-100k"));
-        let error = rows[3].error.as_ref().unwrap();
-        assert_eq!(rows[3].name, "panic");
+        assert_eq!(rows[2].ms_per_10k_rows, None);
+        assert_eq!(
+            (rows[3].name, rows[3].value, rows[3].ms_per_10k_rows),
+            ("profile", Some(812.5), Some(270.0)),
+            "validation keeps two significant digits"
+        );
+        let error = rows[4].error.as_ref().unwrap();
+        assert_eq!(rows[4].name, "panic");
         assert_eq!(error.fingerprint.len(), 16);
         assert!(
             rows.iter()

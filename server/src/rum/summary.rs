@@ -357,6 +357,7 @@ mod tests {
             name: name.into(),
             value: (kind != "error").then_some(value),
             fingerprint: (kind == "error").then(|| "f".to_string()),
+            ms_per_10k_rows: None,
         }
     }
 

@@ -8,7 +8,9 @@
 //! - `probe_results (id, probe, location, started_ms, success, duration_ms, timings, failure)`:
 //!   one row per run, whichever location ran it; `timings` is the JSON array of per-step
 //!   durations. Indexed on `(probe, started_ms)` (windows, latest state) and on `started_ms`
-//!   (retention).
+//!   (retention). `cert_expiry_ms` (`0008_probe_cert_expiry`) is when the TLS certificate the
+//!   run read expires, Unix ms, `NULL` without one; a partial index on `(probe, location,
+//!   started_ms)` over the rows that have one finds a location's last certificate at once.
 //! - `probe_hourly (probe, location, hour_ms, runs, successes, duration_ms_sum)`: the results
 //!   counted per hour, updated in the transaction that inserts them. Uptime reads these (at most
 //!   2,160 rows per probe and location for 90 days), not the results; the status page's daily
@@ -43,6 +45,9 @@ pub struct ProbeResultRow {
     pub timings: String,
     /// Why the run failed; `None` on success.
     pub failure: Option<String>,
+    /// When the TLS certificate the run read expires (`notAfter`), Unix milliseconds; `None`
+    /// when it read none. (`0008_probe_cert_expiry`)
+    pub cert_expiry_ms: Option<i64>,
 }
 
 /// Runs and successes of one probe since some instant.
@@ -198,7 +203,8 @@ const HOURLY_UPSERT: &str = "INSERT INTO probe_hourly \
          successes = probe_hourly.successes + excluded.successes, \
          duration_ms_sum = probe_hourly.duration_ms_sum + excluded.duration_ms_sum";
 
-const RESULT_COLUMNS: &str = "probe, location, started_ms, success, duration_ms, timings, failure";
+const RESULT_COLUMNS: &str =
+    "probe, location, started_ms, success, duration_ms, timings, failure, cert_expiry_ms";
 
 impl ProbeResults {
     pub fn new(store: Store) -> Self {
@@ -228,8 +234,8 @@ impl ProbeResults {
                 let done = sqlx::query(
                     "INSERT INTO probe_results \
                          (probe, location, started_ms, success, duration_ms, timings, failure, \
-                          result_id) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+                          cert_expiry_ms, result_id) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
                      ON CONFLICT (result_id) DO NOTHING",
                 )
                 .bind(&row.probe)
@@ -239,6 +245,7 @@ impl ProbeResults {
                 .bind(row.duration_ms)
                 .bind(&row.timings)
                 .bind(row.failure.as_deref())
+                .bind(row.cert_expiry_ms)
                 .bind(id)
                 .execute(&mut *tx)
                 .await?;
@@ -280,8 +287,9 @@ impl ProbeResults {
             for row in rows {
                 sqlx::query(
                     "INSERT INTO probe_results \
-                         (probe, location, started_ms, success, duration_ms, timings, failure) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                         (probe, location, started_ms, success, duration_ms, timings, failure, \
+                          cert_expiry_ms) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
                 )
                 .bind(&row.probe)
                 .bind(&row.location)
@@ -290,6 +298,7 @@ impl ProbeResults {
                 .bind(row.duration_ms)
                 .bind(&row.timings)
                 .bind(row.failure.as_deref())
+                .bind(row.cert_expiry_ms)
                 .execute(&mut *tx)
                 .await?;
             }
@@ -358,6 +367,29 @@ impl ProbeResults {
         .fetch_optional(pool)
         .await?);
         Ok(row)
+    }
+
+    /// The certificate expiry (Unix ms) read by the latest result of `probe` at `location`
+    /// started at or before `at_ms` that read one, if any: what the location last knew of the
+    /// certificate when its latest run could not read it.
+    pub async fn latest_certificate(
+        &self,
+        probe: &str,
+        location: &str,
+        at_ms: i64,
+    ) -> Result<Option<i64>, StorageError> {
+        let expiry: Option<i64> = with_pool!(&self.store, pool => sqlx::query_scalar(
+            "SELECT cert_expiry_ms FROM probe_results \
+             WHERE probe = $1 AND location = $2 AND started_ms <= $3 \
+                 AND cert_expiry_ms IS NOT NULL \
+             ORDER BY started_ms DESC, id DESC LIMIT 1",
+        )
+        .bind(probe)
+        .bind(location)
+        .bind(at_ms)
+        .fetch_optional(pool)
+        .await?);
+        Ok(expiry)
     }
 
     /// Runs and successes of `probe` (all locations) since the hour holding each of `froms`

@@ -107,6 +107,9 @@ pub const RUM_CUMULATIVE_LAYOUT_SHIFT: &str = "rum_cumulative_layout_shift";
 /// Histogram `{step, route, device}`: analysis steps (read, parse, profile, drift, quality) as
 /// users waited for them, seconds.
 pub const RUM_ANALYSIS_DURATION_SECONDS: &str = "rum_analysis_duration_seconds";
+/// Histogram `{step, route, device}`: whole analyses (profile, drift, quality) of 10,000 rows
+/// or more, seconds per 10,000 rows (the PredictionLatencyHigh rule's figure).
+pub const RUM_ANALYSIS_SECONDS_PER_10K_ROWS: &str = "rum_analysis_seconds_per_10k_rows";
 /// Counter `{kind}`: JavaScript errors, panics and failed requests reported by browsers.
 pub const RUM_ERRORS_TOTAL: &str = "rum_errors_total";
 
@@ -117,6 +120,11 @@ pub const PROBE_SUCCESS: &str = "probe_success";
 /// as step [`PROBE_STEP_TOTAL`], and each of its steps (`response`, `transfer`, `resolve`,
 /// `connect`).
 pub const PROBE_DURATION_SECONDS: &str = "probe_duration_seconds";
+/// Gauge `{probe, location}`: when the TLS certificate the probe's latest run read expires, Unix
+/// seconds (as blackbox_exporter's, though only the leaf certificate is read). A failed run that
+/// read none (down, the handshake refused) keeps the last value; a successful one (plain
+/// `http://`) removes the series.
+pub const PROBE_SSL_EARLIEST_CERT_EXPIRY: &str = "probe_ssl_earliest_cert_expiry";
 /// Histogram: how late each probe run started against its schedule (after its concurrency
 /// permit), seconds — the scheduler's accuracy (bench/probes.py).
 pub const PROBE_SCHEDULE_DELAY_SECONDS: &str = "probe_schedule_delay_seconds";
@@ -245,11 +253,15 @@ const HELP_RUM_VITAL: &str =
 const HELP_RUM_CLS: &str = "Cumulative layout shift measured by browsers, by route and device.";
 const HELP_RUM_ANALYSIS: &str =
     "Analysis steps as users waited for them, by step, route and device class, seconds.";
+const HELP_RUM_PER_10K_ROWS: &str = "Whole analyses of 10,000 rows or more as users waited for \
+     them, seconds per 10,000 rows, by step, route and device class.";
 const HELP_RUM_ERRORS: &str = "Errors reported by browsers, by kind.";
 const HELP_PROBE_SUCCESS: &str =
     "1 when the probe's latest run succeeded, else 0, by probe and location.";
 const HELP_PROBE_DURATION: &str =
     "Duration of the probe's latest run (step=total) and of each of its steps, seconds.";
+const HELP_PROBE_SSL_EXPIRY: &str =
+    "When the TLS certificate the probe's latest run read expires, Unix seconds.";
 
 // ---------------------------------------------------------------------------------------------
 // The registry and its figures.
@@ -882,6 +894,7 @@ type ProbeLocationStep = [(&'static str, String); 3];
 pub struct ProbeMetrics {
     success: Family<ProbeLocation, Gauge>,
     duration: Family<ProbeLocationStep, Gauge<f64, AtomicU64>>,
+    cert_expiry: Family<ProbeLocation, Gauge<f64, AtomicU64>>,
     /// The steps each (probe, location) has reported, so a deletion finds its series.
     steps: Mutex<BTreeMap<(String, String), Vec<String>>>,
     schedule_delay: Histogram,
@@ -892,6 +905,7 @@ impl ProbeMetrics {
         let this = Self {
             success: Family::default(),
             duration: Family::default(),
+            cert_expiry: Family::default(),
             steps: Mutex::new(BTreeMap::new()),
             schedule_delay: Histogram::new(PROBE_SCHEDULE_DELAY_BUCKETS_SECONDS),
         };
@@ -906,7 +920,38 @@ impl ProbeMetrics {
             HELP_PROBE_DURATION,
             this.duration.clone(),
         );
+        registry.register(
+            PROBE_SSL_EARLIEST_CERT_EXPIRY,
+            HELP_PROBE_SSL_EXPIRY,
+            this.cert_expiry.clone(),
+        );
         this
+    }
+
+    /// Records when the certificate a finished run read expires (Unix ms). A run that read none
+    /// removes the series when it succeeded (the target is plain `http://`), and keeps the
+    /// last one when it failed (down, or refusing the handshake: the last certificate seen is
+    /// still the one to renew), as the `CertificateExpiring` rule reads the stored results.
+    pub fn observe_certificate(
+        &self,
+        probe: &str,
+        location: &str,
+        success: bool,
+        expiry_ms: Option<i64>,
+    ) {
+        let key = [
+            (LABEL_PROBE, probe.to_string()),
+            (LABEL_LOCATION, location.to_string()),
+        ];
+        match expiry_ms {
+            Some(ms) => {
+                self.cert_expiry.get_or_create(&key).set(ms as f64 / 1000.0);
+            }
+            None if success => {
+                self.cert_expiry.remove(&key);
+            }
+            None => {}
+        }
     }
 
     /// Records how late a run started against its schedule.
@@ -958,6 +1003,10 @@ impl ProbeMetrics {
                 (LABEL_PROBE, probe.clone()),
                 (LABEL_LOCATION, location.clone()),
             ]);
+            self.cert_expiry.remove(&[
+                (LABEL_PROBE, probe.clone()),
+                (LABEL_LOCATION, location.clone()),
+            ]);
             for step in steps {
                 self.duration.remove(&[
                     (LABEL_PROBE, probe.clone()),
@@ -983,6 +1032,7 @@ pub struct RumMetrics {
     vitals: HistogramFamily<NamedRouteDevice>,
     cls: HistogramFamily<RouteDevice>,
     analysis: HistogramFamily<NamedRouteDevice>,
+    per_10k_rows: HistogramFamily<NamedRouteDevice>,
     routes: RwLock<std::collections::HashSet<String>>,
 }
 
@@ -999,6 +1049,9 @@ impl RumMetrics {
             vitals: Family::new_with_constructor(|| Histogram::new(RUM_VITAL_BUCKETS_SECONDS)),
             cls: Family::new_with_constructor(|| Histogram::new(RUM_CLS_BUCKETS)),
             analysis: Family::new_with_constructor(|| Histogram::new(RUM_ANALYSIS_BUCKETS_SECONDS)),
+            per_10k_rows: Family::new_with_constructor(|| {
+                Histogram::new(RUM_ANALYSIS_BUCKETS_SECONDS)
+            }),
             routes: RwLock::new(std::collections::HashSet::new()),
         };
         // Every outcome from the start, so a rate sees the first refusal.
@@ -1039,6 +1092,11 @@ impl RumMetrics {
             RUM_ANALYSIS_DURATION_SECONDS,
             HELP_RUM_ANALYSIS,
             this.analysis.clone(),
+        );
+        registry.register(
+            RUM_ANALYSIS_SECONDS_PER_10K_ROWS,
+            HELP_RUM_PER_10K_ROWS,
+            this.per_10k_rows.clone(),
         );
         registry.register(base(RUM_ERRORS_TOTAL), HELP_RUM_ERRORS, this.errors.clone());
         this
@@ -1083,6 +1141,25 @@ impl RumMetrics {
             (LABEL_DEVICE, device.to_string()),
         ];
         self.analysis.get_or_create(&labels).observe(ms / 1000.0);
+    }
+
+    /// Observes a whole analysis's time per 10,000 rows (`ms`), for analyses of 10,000 rows
+    /// or more (the caller checks).
+    pub fn analysis_per_10k_rows(
+        &self,
+        step: &'static str,
+        route: &str,
+        device: &'static str,
+        ms: f64,
+    ) {
+        let labels = [
+            (LABEL_STEP, step.to_string()),
+            (LABEL_ROUTE, self.route_label(route)),
+            (LABEL_DEVICE, device.to_string()),
+        ];
+        self.per_10k_rows
+            .get_or_create(&labels)
+            .observe(ms / 1000.0);
     }
 
     /// Counts an error of `kind` reported by a browser.

@@ -2,7 +2,8 @@
 //! `prometheus`, installed by scripts/setup.sh): `check rules` accepts the file, and `test
 //! rules` — Prometheus's own evaluator, an independent oracle — fires HighErrorRate and
 //! HostCpuHigh on the series that fire them in our engine, and not on those that do not
-//! (a low error rate, too little traffic, a CPU dip).
+//! (a low error rate, too little traffic, a CPU dip); and CertificateExpiring once per probe
+//! whose least certificate expiry over its locations is less than 14 days away.
 
 use std::path::Path;
 use std::process::Command;
@@ -55,7 +56,7 @@ fn promtool_accepts_the_exported_rules_and_fires_them_on_the_same_series() {
     );
     let (ok, report) = promtool(&["check", "rules", "rules.yml"], dir.path());
     assert!(ok, "{report}");
-    assert!(report.contains("SUCCESS: 11 rules found"), "{report}");
+    assert!(report.contains("SUCCESS: 13 rules found"), "{report}");
 
     // Series every 15 s for 10 minutes. 10% errors at 100 requests per 15 s: fires; 1%: not;
     // 1 request in 3 failing: too little traffic, not either.
@@ -113,6 +114,65 @@ tests:
     alert_rule_test:
       - eval_time: 6m
         alertname: HighErrorRate
+        exp_alerts: []
+  # Unix seconds: `time()` is 300 at 5m. `site` is 40 days from expiry at one location and 10
+  # at the other: one alert, by probe. `renewed` is 60 days away; `soon`, 14 days and 5
+  # minutes: no alert.
+  - interval: 1m
+    input_series:
+      - series: 'probe_ssl_earliest_cert_expiry{probe="site",location="local"}'
+        values: '3456000x10'
+      - series: 'probe_ssl_earliest_cert_expiry{probe="site",location="eu-west"}'
+        values: '864000x10'
+      - series: 'probe_ssl_earliest_cert_expiry{probe="renewed",location="local"}'
+        values: '5184000x10'
+      - series: 'probe_ssl_earliest_cert_expiry{probe="soon",location="local"}'
+        values: '1210200x10'
+    alert_rule_test:
+      - eval_time: 5m
+        alertname: CertificateExpiring
+        exp_alerts:
+          - exp_labels:
+              severity: warning
+              probe: site
+            exp_annotations:
+              summary: "A probed site's TLS certificate expires in less than 14 days"
+              playbook: "certificate-expiring"
+  # Analyses of 10,000 rows or more, 100 a minute: half at 0.1-0.2 s per 10k rows, half at
+  # 0.2-0.5 s. The interpolated p75 is 0.35 s = 350 ms > 200 ms: fires. With 90 of 100 under
+  # 0.2 s the p75 is 0.1 + 75/90 × 0.1 = 0.183 s: does not.
+  - interval: 1m
+    input_series:
+      - series: 'rum_analysis_seconds_per_10k_rows_bucket{step="profile",route="/",device="desktop",le="0.1"}'
+        values: '0x30'
+      - series: 'rum_analysis_seconds_per_10k_rows_bucket{step="profile",route="/",device="desktop",le="0.2"}'
+        values: '0+50x30'
+      - series: 'rum_analysis_seconds_per_10k_rows_bucket{step="profile",route="/",device="desktop",le="0.5"}'
+        values: '0+100x30'
+      - series: 'rum_analysis_seconds_per_10k_rows_bucket{step="profile",route="/",device="desktop",le="+Inf"}'
+        values: '0+100x30'
+    alert_rule_test:
+      - eval_time: 20m
+        alertname: PredictionLatencyHigh
+        exp_alerts:
+          - exp_labels:
+              severity: warning
+            exp_annotations:
+              summary: "In-browser analysis p75 above 200 ms per 10,000 rows for real users"
+              playbook: "prediction-latency-high"
+  - interval: 1m
+    input_series:
+      - series: 'rum_analysis_seconds_per_10k_rows_bucket{step="profile",route="/",device="desktop",le="0.1"}'
+        values: '0x30'
+      - series: 'rum_analysis_seconds_per_10k_rows_bucket{step="profile",route="/",device="desktop",le="0.2"}'
+        values: '0+90x30'
+      - series: 'rum_analysis_seconds_per_10k_rows_bucket{step="profile",route="/",device="desktop",le="0.5"}'
+        values: '0+100x30'
+      - series: 'rum_analysis_seconds_per_10k_rows_bucket{step="profile",route="/",device="desktop",le="+Inf"}'
+        values: '0+100x30'
+    alert_rule_test:
+      - eval_time: 20m
+        alertname: PredictionLatencyHigh
         exp_alerts: []
 "#;
     std::fs::write(dir.path().join("tests.yml"), tests).expect("tests");

@@ -269,6 +269,7 @@ fn run(
         duration_ms: 5.0,
         timings: "[]".into(),
         failure: failure.map(str::to_string),
+        cert_expiry_ms: None,
     }
 }
 
@@ -413,6 +414,7 @@ fn rum_event(
             stack: None,
         }),
         navigation: None,
+        ms_per_10k_rows: None,
     }
 }
 
@@ -441,6 +443,68 @@ async fn web_vitals_poor_fires_on_the_lcp_p75() {
         .await
         .expect("insert");
     expect(&engine, T0 + 20 * MINUTE, "WebVitalsPoor", Phase::Resolved).await;
+}
+
+#[tokio::test]
+async fn prediction_latency_high_fires_on_the_p75_per_10k_rows_of_large_analyses() {
+    let (store, _dir) = sqlite_store().await;
+    let timing =
+        |at: i64, name: &'static str, rows: &'static str, per_10k: f64, n: usize| RumEventRow {
+            rows_bucket: Some(rows),
+            thread: Some("worker"),
+            size_bucket: Some("1-10MB"),
+            ms_per_10k_rows: Some(per_10k),
+            ..rum_event(at, "timing", name, Some(per_10k * 3.0), n)
+        };
+    // Analyses of 10,000 rows or more: 150, 180, 240, 300 ms per 10k; p75 (nearest rank) 240.
+    // Small files' fixed costs (5,000 ms per 10k) do not count.
+    let mut events: Vec<RumEventRow> = [150.0, 180.0, 240.0, 300.0]
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            let name = ["profile", "drift", "quality", "profile"][i];
+            timing(T0 - 10 * SECOND, name, "10k-100k", *v, i)
+        })
+        .collect();
+    events.extend((0..10).map(|i| timing(T0 - 5 * SECOND, "profile", "1k-10k", 5000.0, 10 + i)));
+    store.rum().insert(&events).await.expect("insert");
+    let engine = engine_with_only(&store, "PredictionLatencyHigh", &[]);
+    expect(
+        &engine,
+        T0 - 20 * MINUTE,
+        "PredictionLatencyHigh",
+        Phase::Inactive,
+    )
+    .await;
+    expect(&engine, T0, "PredictionLatencyHigh", Phase::Firing).await;
+    assert_eq!(engine.alerts()[0].value, Some(240.0));
+    // 15 minutes later the window holds only fast analyses: p75 of 90, 100, 110, 120 is 110.
+    let fast: Vec<RumEventRow> = [90.0, 100.0, 110.0, 120.0]
+        .iter()
+        .enumerate()
+        .map(|(i, v)| timing(T0 + 20 * MINUTE, "profile", "100k-1M", *v, 20 + i))
+        .collect();
+    store.rum().insert(&fast).await.expect("insert");
+    expect(
+        &engine,
+        T0 + 20 * MINUTE,
+        "PredictionLatencyHigh",
+        Phase::Resolved,
+    )
+    .await;
+    assert_eq!(engine.alerts()[0].value, Some(110.0));
+    // Only small analyses in the window: no data, not OK and not firing.
+    let (store, _dir) = sqlite_store().await;
+    let small: Vec<RumEventRow> = (0..5)
+        .map(|i| timing(T0 - 5 * SECOND, "profile", "<1k", 9000.0, i))
+        .collect();
+    store.rum().insert(&small).await.expect("insert");
+    let engine = engine_with_only(&store, "PredictionLatencyHigh", &[]);
+    expect(&engine, T0, "PredictionLatencyHigh", Phase::Inactive).await;
+    assert_eq!(
+        engine.rule_status("PredictionLatencyHigh").health,
+        RuleHealth::NoData
+    );
 }
 
 #[tokio::test]

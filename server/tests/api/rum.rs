@@ -1,7 +1,8 @@
 //! Real-user monitoring through the real server (`startup::run` on port 0, a SQLite file or a
 //! PostgreSQL database): every refusal with its documented status and JSON body, what is stored
 //! (truncated networks, no query strings), error groups, the summary, `/metrics`, retention,
-//! and nothing accepted lost at shutdown.
+//! the analyses' time per 10,000 rows as the alert rules read it, and nothing accepted lost at
+//! shutdown.
 
 use std::time::Duration;
 
@@ -9,7 +10,7 @@ use reqwest::header::{CONTENT_TYPE, ORIGIN, RETRY_AFTER};
 use serde_json::{Value, json};
 use server::config::Config;
 use server::storage::Store;
-use shared::api::rum::MAX_BEACON_BYTES;
+use shared::api::rum::{MAX_BEACON_BYTES, RowsBucket};
 use shared::api::rum_summary::RumSummary;
 
 use super::postgres::{TempDatabase, postgres_or_skip};
@@ -394,6 +395,149 @@ async fn postgres_stores_and_summarises_accepted_beacons() {
     database.drop_now().await;
 }
 
+fn unix_now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_millis() as i64
+}
+
+/// An analysis step's timing, with `ms_per_10k_rows` when given (`Value::Null` included).
+fn analysis(name: &str, duration_ms: f64, rows: &str, per_10k: Option<Value>) -> Value {
+    let mut event = json!({"type": "timing", "name": name, "duration_ms": duration_ms,
+                           "size": "1-10MB", "rows": rows, "thread": "worker", "at_ms": 500.0});
+    if let Some(per_10k) = per_10k {
+        event["ms_per_10k_rows"] = per_10k;
+    }
+    event
+}
+
+/// Beacons of a new app (analyses with their time per 10,000 rows) and of an old one
+/// (without), through the real server, then the alert rules' read; figures that are not
+/// numbers, negative or that disagree with the duration are refused, naming the field.
+async fn analysis_times_per_10k_rows_reach_the_alerting_read(database_url: &str) {
+    let data = tempfile::tempdir().expect("data dir");
+    let server = Running::start_with(database_url, data, |_: &mut Config| {}).await;
+    let store = Store::connect(&server.database_url)
+        .await
+        .expect("second connection");
+    let from = unix_now_ms();
+    let new_app = beacon(
+        "session-new",
+        "/",
+        vec![
+            // 30,000 rows in 812.5 ms, sent with too many digits: kept as 270.
+            analysis("profile", 812.5, "10k-100k", Some(json!(270.8333))),
+            analysis("read", 100.0, "10k-100k", None),
+            // A phase's figure is dropped, not stored.
+            analysis("parse", 600.0, "10k-100k", Some(json!(200.0))),
+            // 500,000 rows in 2.4 s; 30 rows in 9 ms.
+            analysis("drift", 2_400.0, "100k-1M", Some(json!(48.0))),
+            analysis("quality", 9.0, "<1k", Some(json!(3_000.0))),
+        ],
+    );
+    assert_eq!(post_beacon(&server, &new_app).await.status(), 202);
+    let old_app = beacon(
+        "session-old",
+        "/",
+        vec![analysis("profile", 500.0, "10k-100k", None)],
+    );
+    assert_eq!(post_beacon(&server, &old_app).await.status(), 202);
+
+    // Negative and null (JSON's NaN and Infinity) are outside the schema: 400. A figure that
+    // 10,000 to 99,999 rows in 800 ms cannot give (80 to 800 ms) is within it: 422.
+    for (per_10k, status, code, detail_start) in [
+        (json!(-1.0), 400, "bad_request", "invalid beacon"),
+        (Value::Null, 400, "bad_request", "not a beacon"),
+        (json!(8_000.0), 422, "unprocessable", "invalid beacon"),
+    ] {
+        let bad = beacon(
+            "session-bad",
+            "/",
+            vec![analysis(
+                "profile",
+                800.0,
+                "10k-100k",
+                Some(per_10k.clone()),
+            )],
+        );
+        let detail = refused(post_beacon(&server, &bad).await, status, code).await;
+        assert!(
+            detail.starts_with(detail_start) && detail.contains("ms_per_10k_rows"),
+            "{per_10k}: {detail}"
+        );
+    }
+    wait_for_events(&store, 6).await;
+    let to = unix_now_ms();
+
+    // /metrics: the analyses of 10,000 rows or more, in seconds per 10,000 rows, for the
+    // exported PredictionLatencyHigh rule; not the phases, not the small analysis.
+    let metrics = reqwest::get(server.url("/metrics"))
+        .await
+        .expect("GET /metrics")
+        .text()
+        .await
+        .expect("body");
+    let per_10k: Vec<&str> = metrics
+        .lines()
+        .filter(|l| l.starts_with("rum_analysis_seconds_per_10k_rows_"))
+        .collect();
+    for expected in [
+        "rum_analysis_seconds_per_10k_rows_sum{step=\"profile\",route=\"/\",device=\"mobile\"} 0.27",
+        "rum_analysis_seconds_per_10k_rows_count{step=\"profile\",route=\"/\",device=\"mobile\"} 1",
+        "rum_analysis_seconds_per_10k_rows_sum{step=\"drift\",route=\"/\",device=\"mobile\"} 0.048",
+        "rum_analysis_seconds_per_10k_rows_bucket{step=\"drift\",route=\"/\",device=\"mobile\",le=\"0.05\"} 1",
+    ] {
+        assert!(per_10k.contains(&expected), "{expected} in {per_10k:#?}");
+    }
+    assert!(
+        !per_10k
+            .iter()
+            .any(|l| l.contains("step=\"quality\"") || l.contains("step=\"parse\"")),
+        "{per_10k:#?}"
+    );
+
+    let events = store.rum().events(from, 100).await.expect("events");
+    let parse = events
+        .iter()
+        .find(|e| e.name == "parse")
+        .expect("the parse phase");
+    assert_eq!((parse.value, parse.ms_per_10k_rows), (Some(600.0), None));
+    let rum = store.rum();
+    let every = rum
+        .analysis_ms_per_10k_rows(from, to, RowsBucket::UnderThousand)
+        .await
+        .expect("every analysis");
+    assert_eq!(every, [48.0, 270.0, 3_000.0]);
+    let large = rum
+        .analysis_ms_per_10k_rows(from, to, RowsBucket::TensOfThousands)
+        .await
+        .expect("10,000 rows or more");
+    assert_eq!(large, [48.0, 270.0]);
+    let earlier = rum
+        .analysis_ms_per_10k_rows(from - 60_000, from - 1, RowsBucket::UnderThousand)
+        .await
+        .expect("an earlier window");
+    assert!(earlier.is_empty(), "{earlier:?}");
+    store.close().await;
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn sqlite_reads_the_analysis_times_per_10k_rows() {
+    analysis_times_per_10k_rows_reach_the_alerting_read("").await;
+}
+
+#[tokio::test]
+async fn postgres_reads_the_analysis_times_per_10k_rows() {
+    let Some(admin) = postgres_or_skip().await else {
+        return;
+    };
+    let database = TempDatabase::create(&admin).await;
+    analysis_times_per_10k_rows_reach_the_alerting_read(&database.url).await;
+    database.drop_now().await;
+}
+
 #[tokio::test]
 async fn shutdown_writes_every_accepted_beacon() {
     let server = Running::start("").await;
@@ -446,6 +590,7 @@ async fn the_retention_task_deletes_old_events() {
         size_bucket: None,
         rows_bucket: None,
         thread: None,
+        ms_per_10k_rows: None,
         error: None,
         navigation: None,
     };

@@ -222,6 +222,81 @@ async fn a_batch_sent_twice_is_stored_once_with_the_location() {
     }
 }
 
+/// An agent's result may carry when the certificate it read expires: stored, shown by the API
+/// and published on `/metrics`. A result without it (an older agent) is taken as before.
+#[tokio::test]
+async fn an_agent_result_carries_the_certificate_expiry_and_older_agents_omit_it() {
+    let served = Served::start().await;
+    let now = 1_790_000_000_000_i64;
+    let expiry = 1_790_864_000_000_i64;
+    let mut with = result("5d0c1e36-0000-4000-8000-00000000000a", "edge", now, true);
+    with["cert_expiry_ms"] = json!(expiry);
+    let old = result(
+        "5d0c1e36-0000-4000-8000-00000000000b",
+        "edge",
+        now - 1_000,
+        true,
+    );
+    assert!(old.get("cert_expiry_ms").is_none(), "the old shape");
+    let batch = json!({"location": "eu-west", "results": [old, with]});
+    let (status, receipt) = served.post(&batch, Some(&served.token)).await;
+    assert_eq!(status, 200, "{receipt}");
+    assert_eq!(receipt, json!({"received": 2, "stored": 2, "ignored": 0}));
+    let rows = served
+        .state
+        .store()
+        .probe_results()
+        .since("edge", 0, 100)
+        .await
+        .expect("rows");
+    let expiries: Vec<Option<i64>> = rows.iter().map(|r| r.cert_expiry_ms).collect();
+    assert_eq!(expiries, [None, Some(expiry)]);
+    let (_, view) = served.get("/api/probes/edge", None).await;
+    assert_eq!(
+        view["latest"][0]["certificate_expires_at"], "2026-10-01T14:13:20.000Z",
+        "{view}"
+    );
+    let metrics = served
+        .client
+        .get(format!("{}/metrics", served.base))
+        .send()
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("text");
+    let line = metrics
+        .lines()
+        .find(|l| {
+            l.starts_with("probe_ssl_earliest_cert_expiry{probe=\"edge\",location=\"eu-west\"} ")
+        })
+        .unwrap_or_else(|| panic!("no certificate series in:\n{metrics}"));
+    let seconds: f64 = line
+        .rsplit(' ')
+        .next()
+        .and_then(|v| v.parse().ok())
+        .expect("a number");
+    assert_eq!(seconds, expiry as f64 / 1000.0);
+
+    // Not a Unix time in ms: 400 naming the field.
+    let mut bad = result("5d0c1e36-0000-4000-8000-00000000000c", "edge", now, true);
+    bad["cert_expiry_ms"] = json!(-5);
+    let (status, body) = served
+        .post(
+            &json!({"location": "eu-west", "results": [bad]}),
+            Some(&served.token),
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap_or("")
+            .contains("cert_expiry_ms"),
+        "{body}"
+    );
+}
+
 async fn insert_once_on(store: &Store) {
     let row = |started_ms: i64| ProbeResultRow {
         probe: "edge".into(),
@@ -231,6 +306,7 @@ async fn insert_once_on(store: &Store) {
         duration_ms: 5.0,
         timings: "[]".into(),
         failure: None,
+        cert_expiry_ms: None,
     };
     let results = store.probe_results();
     let batch = vec![("a".to_string(), row(1_000)), ("b".to_string(), row(2_000))];

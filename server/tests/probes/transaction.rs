@@ -318,3 +318,50 @@ async fn the_documented_journey_passes_against_the_app() {
     }
     drop(dist);
 }
+
+/// The run's certificate expiry is the earliest of its https steps', a failing step's included;
+/// a journey over plain http has none.
+#[tokio::test]
+async fn the_earliest_certificate_of_the_steps_is_recorded() {
+    use super::targets::spawn_tls_target_until;
+    let now_s = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("after 1970")
+        .as_secs() as i64;
+    let (later, sooner) = (now_s + 40 * 86_400, now_s + 12 * 86_400);
+    let (a, b) = (
+        spawn_tls_target_until(later).await,
+        spawn_tls_target_until(sooner).await,
+    );
+    let transaction = |second: serde_json::Value| {
+        spec(json!({
+            "name": "tls-journey",
+            "kind": "transaction",
+            "timeout_ms": 5000,
+            "transaction": {"insecure_skip_verify": true, "steps": [
+                {"name": "first", "url": format!("{}/", a.base)},
+                second,
+            ]}
+        }))
+    };
+    let outcome = run(&transaction(
+        json!({"name": "second", "url": format!("{}/", b.base)}),
+    ))
+    .await;
+    assert!(outcome.success, "{outcome:?}");
+    assert_eq!(outcome.cert_expiry_ms, Some(sooner * 1000));
+    let failing = json!({"name": "second", "url": format!("{}/", b.base),
+                         "assertions": {"body_contains": "nope"}});
+    let outcome = run(&transaction(failing)).await;
+    assert!(!outcome.success);
+    assert_eq!(
+        outcome.cert_expiry_ms,
+        Some(sooner * 1000),
+        "the failing step's certificate was read"
+    );
+
+    let (base, _) = spawn_journey().await;
+    let outcome = run(&spec(journey(&base))).await;
+    assert!(outcome.success, "{outcome:?}");
+    assert_eq!(outcome.cert_expiry_ms, None);
+}

@@ -164,6 +164,7 @@ impl Server {
                     duration_ms,
                     timings: "[]".to_string(),
                     failure,
+                    cert_expiry_ms: None,
                 }
             })
             .collect();

@@ -49,7 +49,7 @@ on_both_engines! {
         const DAY: i64 = 24 * 60 * 60 * 1000;
         let row = |probe: &str, started_ms: i64, success: bool| ProbeResultRow {
             probe: probe.into(), location: "local".into(), started_ms, success: i64::from(success),
-            duration_ms: 10.0, timings: "[]".into(), failure: None,
+            duration_ms: 10.0, timings: "[]".into(), failure: None, cert_expiry_ms: None,
         };
         store.probe_results().insert(&[
             row("a", 10 * DAY + 5, true), row("b", 10 * DAY + 7_200_000, false),

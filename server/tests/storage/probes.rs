@@ -20,6 +20,7 @@ fn result(probe: &str, location: &str, started_ms: i64, success: bool) -> ProbeR
         duration_ms: 12.5,
         timings: r#"[{"step":"response","ms":10.0},{"step":"transfer","ms":2.5}]"#.to_string(),
         failure: (!success).then(|| "status 500, expected 2xx".to_string()),
+        cert_expiry_ms: None,
     }
 }
 
@@ -153,7 +154,8 @@ on_both_engines! {
                 ("updated_ms", "integer")]),
             ("probe_results", &[("id", "integer"), ("probe", "text"), ("location", "text"),
                 ("started_ms", "integer"), ("success", "integer"), ("duration_ms", "real"),
-                ("timings", "text"), ("failure", "text"), ("result_id", "text")]),
+                ("timings", "text"), ("failure", "text"), ("result_id", "text"),
+                ("cert_expiry_ms", "integer")]),
             ("probe_hourly", &[("probe", "text"), ("location", "text"), ("hour_ms", "integer"),
                 ("runs", "integer"), ("successes", "integer"), ("duration_ms_sum", "real")]),
         ];

@@ -1,9 +1,12 @@
 //! The RUM repository on both engines: batch writes, error groups with affected sessions,
-//! windows, retention; and the two dialects' tables have the same columns.
+//! windows, the analyses' time per 10,000 rows, retention; and the two dialects' tables have
+//! the same columns.
 
 use server::storage::rum::{NavigationDetail, WINDOW_READ_LIMIT};
 use server::storage::{ErrorDetail, RumEventRow};
 use server::tasks::retention;
+use shared::api::rum::RowsBucket;
+use shared::api::rum_summary::percentile;
 
 use crate::columns::columns;
 use crate::on_both_engines;
@@ -29,6 +32,7 @@ fn vital(session: &str, at: i64, value: f64) -> RumEventRow {
         size_bucket: None,
         rows_bucket: None,
         thread: None,
+        ms_per_10k_rows: None,
         error: None,
         navigation: None,
     }
@@ -89,6 +93,78 @@ on_both_engines! {
         assert_eq!(window[0].received_ms, 2_536, "newest first");
         assert_eq!(window[0].value, Some(1_536.0));
         assert_eq!(rum.window(0, 5).await.expect("limited").len(), 5);
+    }
+}
+
+/// A timing `name` over `bucket` rows received at `at`, with its time per 10,000 rows.
+fn timing(at: i64, name: &'static str, bucket: &'static str, per_10k: Option<f64>) -> RumEventRow {
+    RumEventRow {
+        event_type: "timing",
+        name,
+        value: Some(812.5),
+        rating: None,
+        size_bucket: Some("1-10MB"),
+        rows_bucket: Some(bucket),
+        thread: Some("worker"),
+        ms_per_10k_rows: per_10k,
+        ..vital("sessioncc", at, 0.0)
+    }
+}
+
+on_both_engines! {
+    /// The time per 10,000 rows is stored and read back; the alerting read takes the analyses
+    /// (not their phases, not other events, not older apps' timings without it) of its window,
+    /// both ends included, over at least the rows asked for, in ascending order.
+    async fn analysis_ms_per_10k_rows_of_a_window(store) {
+        store.migrate().await.expect("migrate");
+        let rum = store.rum();
+        rum.insert(&[
+            timing(999, "profile", "10k-100k", Some(1.0)),
+            timing(1_000, "profile", "10k-100k", Some(270.0)),
+            timing(1_100, "parse", "10k-100k", Some(5.0)),
+            timing(1_200, "profile", "10k-100k", None),
+            vital("sessioncc", 1_300, 2_000.0),
+            timing(1_400, "drift", "100k-1M", Some(31.0)),
+            timing(1_500, "quality", "1k-10k", Some(900.0)),
+            timing(1_600, "profile", "<1k", Some(45_000.0)),
+            timing(1_700, "quality", ">1M", Some(0.42)),
+            timing(2_000, "drift", "10k-100k", Some(120.0)),
+            timing(2_001, "profile", "10k-100k", Some(2.0)),
+        ])
+        .await
+        .expect("insert");
+        let stored = rum.events(1_000, 3).await.expect("events");
+        assert_eq!(
+            stored.iter().map(|e| e.ms_per_10k_rows).collect::<Vec<_>>(),
+            [Some(270.0), Some(5.0), None]
+        );
+        let window = rum.window(1_000, WINDOW_READ_LIMIT).await.expect("window");
+        assert_eq!(window.len(), 10);
+        assert_eq!(window[1].ms_per_10k_rows, Some(120.0), "newest first");
+        assert_eq!(window[9].ms_per_10k_rows, Some(270.0));
+
+        let all = rum
+            .analysis_ms_per_10k_rows(1_000, 2_000, RowsBucket::UnderThousand)
+            .await
+            .expect("every analysis");
+        assert_eq!(all, [0.42, 31.0, 120.0, 270.0, 900.0, 45_000.0]);
+        assert_eq!(percentile(&all, 0.75), Some(900.0));
+        let large = rum
+            .analysis_ms_per_10k_rows(1_000, 2_000, RowsBucket::TensOfThousands)
+            .await
+            .expect("10,000 rows or more");
+        assert_eq!(large, [0.42, 31.0, 120.0, 270.0]);
+        assert_eq!(percentile(&large, 0.75), Some(120.0));
+        let millions = rum
+            .analysis_ms_per_10k_rows(0, i64::MAX, RowsBucket::Millions)
+            .await
+            .expect("a million rows or more");
+        assert_eq!(millions, [0.42]);
+        let none = rum
+            .analysis_ms_per_10k_rows(1_201, 1_399, RowsBucket::UnderThousand)
+            .await
+            .expect("nothing in the window");
+        assert!(none.is_empty(), "{none:?}");
     }
 }
 
@@ -190,6 +266,7 @@ fn expected_columns(table: &str) -> Vec<(String, String)> {
             ("ttfb_ms", "real"),
             ("dom_content_loaded_ms", "real"),
             ("transfer_bytes", "real"),
+            ("ms_per_10k_rows", "real"),
         ],
         "rum_error_groups" => &[
             ("fingerprint", "text"),

@@ -1,6 +1,6 @@
 //! Real local targets for the probes, on 127.0.0.1:0: an HTTP server whose routes succeed,
 //! fail, hang, redirect, answer JSON or check a secret header; a TLS server whose certificate
-//! expires when the test says; a closed port.
+//! expires when the test says (and can be replaced); a closed port.
 //! (`#[path = "../support/targets.rs"] mod targets;`)
 
 #![allow(dead_code)] // each test binary uses a subset
@@ -129,24 +129,46 @@ pub async fn closed_port() -> u16 {
 }
 
 /// An HTTPS target on 127.0.0.1:0 (any path: 200 `secure`) with a self-signed certificate for
-/// `localhost` that expires `days` days from now. Returns its base URL (`https://localhost:PORT`).
+/// `localhost` that expires at midnight UTC of the day `days` days from now. Returns its base
+/// URL (`https://localhost:PORT`).
 pub async fn spawn_tls_target(days: i64) -> String {
-    use rcgen::{CertificateParams, KeyPair};
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    use tokio_rustls::rustls;
+    let midnight = (unix_now_s() + days * 86_400).div_euclid(86_400) * 86_400;
+    spawn_tls_target_until(midnight).await.base
+}
 
-    let now = std::time::SystemTime::now()
+/// An HTTPS target whose certificate the test can replace (each connection gets the one
+/// presented at the time it is accepted).
+pub struct TlsTarget {
+    /// `https://localhost:PORT`.
+    pub base: String,
+    acceptor: Arc<Mutex<tokio_rustls::TlsAcceptor>>,
+}
+
+impl TlsTarget {
+    /// From now on, presents a new self-signed certificate for `localhost` whose `notAfter` is
+    /// `not_after` (Unix seconds, exact: X.509 times have whole seconds).
+    pub fn present(&self, not_after: i64) {
+        *self.acceptor.lock().expect("acceptor") = acceptor_until(not_after);
+    }
+}
+
+fn unix_now_s() -> i64 {
+    std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .expect("after 1970")
-        .as_secs() as i64;
-    let expiry = chrono::DateTime::from_timestamp(now + days * 86_400, 0).expect("a date");
+        .as_secs() as i64
+}
+
+/// A TLS acceptor with a fresh self-signed certificate for `localhost` valid from 2020 to
+/// `not_after` (Unix seconds).
+fn acceptor_until(not_after: i64) -> tokio_rustls::TlsAcceptor {
+    use rcgen::{CertificateParams, KeyPair};
+    use tokio_rustls::rustls;
+
     let mut params = CertificateParams::new(vec!["localhost".to_string()]).expect("params");
     params.not_before = rcgen::date_time_ymd(2020, 1, 1);
-    let (year, month, day) = {
-        use chrono::Datelike;
-        (expiry.year(), expiry.month() as u8, expiry.day() as u8)
-    };
-    params.not_after = rcgen::date_time_ymd(year, month, day);
+    params.not_after = rcgen::date_time_ymd(1970, 1, 1)
+        + std::time::Duration::from_secs(u64::try_from(not_after).expect("after 1970"));
     let key = KeyPair::generate().expect("a key");
     let cert = params.self_signed(&key).expect("a certificate");
     let config = rustls::ServerConfig::builder_with_provider(Arc::new(
@@ -160,17 +182,27 @@ pub async fn spawn_tls_target(days: i64) -> String {
         rustls::pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into()),
     )
     .expect("a server config");
-    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    tokio_rustls::TlsAcceptor::from(Arc::new(config))
+}
+
+/// An HTTPS target on 127.0.0.1:0 (any path: 200 `secure`) presenting a self-signed
+/// certificate for `localhost` that expires at `not_after` (Unix seconds), until
+/// [`TlsTarget::present`] replaces it.
+pub async fn spawn_tls_target_until(not_after: i64) -> TlsTarget {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let acceptor = Arc::new(Mutex::new(acceptor_until(not_after)));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("a free port");
     let port = listener.local_addr().expect("address").port();
+    let current = acceptor.clone();
     tokio::spawn(async move {
         loop {
             let Ok((tcp, _)) = listener.accept().await else {
                 return;
             };
-            let acceptor = acceptor.clone();
+            let acceptor = current.lock().expect("acceptor").clone();
             tokio::spawn(async move {
                 let Ok(mut tls) = acceptor.accept(tcp).await else {
                     return;
@@ -193,5 +225,8 @@ pub async fn spawn_tls_target(days: i64) -> String {
             });
         }
     });
-    format!("https://localhost:{port}")
+    TlsTarget {
+        base: format!("https://localhost:{port}"),
+        acceptor,
+    }
 }

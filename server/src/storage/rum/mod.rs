@@ -1,12 +1,14 @@
 //! Real-user monitoring: the raw events of the browser's beacons and the JS error groups.
 //!
-//! # Schema (`server/migrations/*/0002_rum.sql`)
+//! # Schema (`server/migrations/*/0002_rum.sql`, `0009_rum_per_10k_rows.sql`)
 //!
 //! - `rum_events`: one row per event (a navigation timing's `value` is its load time, its other
 //!   figures have columns of their own), with the beacon's context, the time the server received it (`received_ms`, the server's clock: windows never
 //!   trust the browser's), the client's network (`client_net`, `/24` or `/48`, never a whole
 //!   address) and, for errors, message, source, line, column and fingerprint. Error stacks are
-//!   not kept per event: the group keeps the latest one. Indexed on `received_ms` (windows,
+//!   not kept per event: the group keeps the latest one. An analysis timing (profile, drift,
+//!   quality) from a recent app also has `ms_per_10k_rows` (0009), its time per 10,000 rows
+//!   as the browser computed it, two significant digits. Indexed on `received_ms` (windows,
 //!   retention).
 //! - `rum_error_groups`: one row per fingerprint (see `shared::api::rum::fingerprint`): kind,
 //!   the latest message, source and stack seen, first and last seen, event count.
@@ -34,7 +36,10 @@ mod sqlite;
 
 use std::sync::Arc;
 
+use shared::api::rum::{RowsBucket, TimingName};
+
 use super::{StorageError, Store, with_pool};
+use crate::rum::rows;
 
 /// One stored event, as the ingestion builds it from a validated beacon. The beacon's strings
 /// are shared by its rows (`Arc<str>`: one allocation per beacon, not per event).
@@ -65,6 +70,9 @@ pub struct RumEventRow {
     pub size_bucket: Option<&'static str>,
     pub rows_bucket: Option<&'static str>,
     pub thread: Option<&'static str>,
+    /// Analysis timings: milliseconds per 10,000 rows (`shared::api::rum::Timing`); `None`
+    /// for other events, phases and older apps.
+    pub ms_per_10k_rows: Option<f64>,
     pub error: Option<ErrorDetail>,
     pub navigation: Option<NavigationDetail>,
 }
@@ -103,6 +111,8 @@ pub struct WindowEvent {
     pub name: String,
     pub value: Option<f64>,
     pub fingerprint: Option<String>,
+    /// Analysis timings of recent apps: milliseconds per 10,000 rows.
+    pub ms_per_10k_rows: Option<f64>,
 }
 
 /// One error group, with its number of affected sessions.
@@ -151,6 +161,7 @@ pub struct StoredEvent {
     pub ttfb_ms: Option<f64>,
     pub dom_content_loaded_ms: Option<f64>,
     pub transfer_bytes: Option<f64>,
+    pub ms_per_10k_rows: Option<f64>,
 }
 
 /// An error group's changes from one batch.
@@ -240,6 +251,7 @@ impl RumEvents {
         }
         let nan = |r: &&RumEventRow| {
             r.value.is_some_and(f64::is_nan)
+                || r.ms_per_10k_rows.is_some_and(f64::is_nan)
                 || r.at_ms.is_nan()
                 || r.navigation.is_some_and(|n| {
                     [
@@ -271,7 +283,7 @@ impl RumEvents {
     pub async fn window(&self, from_ms: i64, limit: i64) -> Result<Vec<WindowEvent>, StorageError> {
         let rows: Vec<WindowEvent> = with_pool!(&self.store, pool => sqlx::query_as(
             "SELECT received_ms, session, app_version, route, device, event_type, name, value, \
-                    fingerprint \
+                    fingerprint, ms_per_10k_rows \
              FROM rum_events WHERE received_ms >= $1 \
              ORDER BY received_ms DESC LIMIT $2",
         )
@@ -282,13 +294,61 @@ impl RumEvents {
         Ok(rows)
     }
 
+    /// The time per 10,000 rows (`ms_per_10k_rows`, milliseconds) of the analyses (profile,
+    /// drift, quality; not their read and parse phases) received from `from_ms` to `to_ms`,
+    /// both included (the server's clock), whose row count is at least `min_rows`'s, in
+    /// ascending order (ready for [`shared::api::rum_summary::percentile`]). Timings without
+    /// the figure (older apps, inputs without rows) are left out. At most
+    /// [`WINDOW_READ_LIMIT`] values, the newest ones.
+    ///
+    /// `min_rows` matters: below a few thousand rows an analysis's fixed costs (starting the
+    /// worker, reading the header) dominate, so its time per 10,000 rows says little about the
+    /// engine's speed: [`RowsBucket::UnderThousand`] takes every analysis,
+    /// [`RowsBucket::TensOfThousands`] those of 10,000 rows or more.
+    pub async fn analysis_ms_per_10k_rows(
+        &self,
+        from_ms: i64,
+        to_ms: i64,
+        min_rows: RowsBucket,
+    ) -> Result<Vec<f64>, StorageError> {
+        // One parameter per bucket: its stored name when it counts, NULL (matching nothing)
+        // when it is under `min_rows`. The SQL stays one statement whatever the minimum.
+        let buckets: Vec<Option<&'static str>> = RowsBucket::ALL
+            .into_iter()
+            .map(|bucket| (bucket >= min_rows).then(|| rows::rows_bucket(bucket)))
+            .collect();
+        let [profile, drift, quality] = TimingName::ANALYSES.map(TimingName::as_str);
+        let mut values: Vec<f64> = with_pool!(&self.store, pool => sqlx::query_scalar(
+            "SELECT ms_per_10k_rows FROM rum_events \
+             WHERE received_ms >= $1 AND received_ms <= $2 AND event_type = 'timing' \
+               AND name IN ($3, $4, $5) AND ms_per_10k_rows IS NOT NULL \
+               AND rows_bucket IN ($6, $7, $8, $9, $10) \
+             ORDER BY received_ms DESC LIMIT $11",
+        )
+        .bind(from_ms)
+        .bind(to_ms)
+        .bind(profile)
+        .bind(drift)
+        .bind(quality)
+        .bind(buckets[0])
+        .bind(buckets[1])
+        .bind(buckets[2])
+        .bind(buckets[3])
+        .bind(buckets[4])
+        .bind(WINDOW_READ_LIMIT)
+        .fetch_all(pool)
+        .await?);
+        values.sort_unstable_by(f64::total_cmp);
+        Ok(values)
+    }
+
     /// Every stored event received at or after `from_ms`, oldest first, at most `limit`.
     pub async fn events(&self, from_ms: i64, limit: i64) -> Result<Vec<StoredEvent>, StorageError> {
         let rows: Vec<StoredEvent> = with_pool!(&self.store, pool => sqlx::query_as(
             "SELECT received_ms, session, app_version, route, device, browser, viewport, \
                     connection, client_net, event_type, name, value, rating, at_ms, size_bucket, \
                     rows_bucket, thread, message, source, line, column_no, fingerprint, dns_ms, \
-                    connect_ms, ttfb_ms, dom_content_loaded_ms, transfer_bytes \
+                    connect_ms, ttfb_ms, dom_content_loaded_ms, transfer_bytes, ms_per_10k_rows \
              FROM rum_events WHERE received_ms >= $1 ORDER BY received_ms, id LIMIT $2",
         )
         .bind(from_ms)
@@ -391,6 +451,7 @@ mod tests {
             size_bucket: None,
             rows_bucket: None,
             thread: None,
+            ms_per_10k_rows: None,
             navigation: None,
             error: Some(ErrorDetail {
                 message: format!("m{at}"),

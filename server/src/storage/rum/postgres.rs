@@ -41,6 +41,7 @@ pub(super) async fn insert(
     let mut ttfb = Vec::with_capacity(n);
     let mut dom_content_loaded = Vec::with_capacity(n);
     let mut transfer = Vec::with_capacity(n);
+    let mut per_10k_rows = Vec::with_capacity(n);
     for row in rows {
         let error = row.error.as_ref();
         let navigation = row.navigation.as_ref();
@@ -71,18 +72,20 @@ pub(super) async fn insert(
         ttfb.push(navigation.map(|n| n.ttfb_ms));
         dom_content_loaded.push(navigation.map(|n| n.dom_content_loaded_ms));
         transfer.push(navigation.map(|n| n.transfer_bytes));
+        per_10k_rows.push(row.ms_per_10k_rows);
     }
     let mut tx = pool.begin().await?;
     sqlx::query(
         "INSERT INTO rum_events (received_ms, session, app_version, route, device, browser, \
              viewport, connection, client_net, event_type, name, value, rating, at_ms, \
              size_bucket, rows_bucket, thread, message, source, line, column_no, fingerprint, \
-             dns_ms, connect_ms, ttfb_ms, dom_content_loaded_ms, transfer_bytes) \
+             dns_ms, connect_ms, ttfb_ms, dom_content_loaded_ms, transfer_bytes, \
+             ms_per_10k_rows) \
          SELECT * FROM UNNEST($1::int8[], $2::text[], $3::text[], $4::text[], $5::text[], \
              $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], \
              $12::float8[], $13::text[], $14::float8[], $15::text[], $16::text[], $17::text[], \
              $18::text[], $19::text[], $20::int8[], $21::int8[], $22::text[], $23::float8[], \
-             $24::float8[], $25::float8[], $26::float8[], $27::float8[])",
+             $24::float8[], $25::float8[], $26::float8[], $27::float8[], $28::float8[])",
     )
     .bind(&received)
     .bind(&session)
@@ -111,6 +114,7 @@ pub(super) async fn insert(
     .bind(&ttfb)
     .bind(&dom_content_loaded)
     .bind(&transfer)
+    .bind(&per_10k_rows)
     .execute(&mut *tx)
     .await?;
     for group in groups {

@@ -11,9 +11,9 @@ const COLUMNS: &str = "received_ms, session, app_version, route, device, browser
                        connection, client_net, event_type, name, value, rating, at_ms, \
                        size_bucket, rows_bucket, thread, message, source, line, column_no, \
                        fingerprint, dns_ms, connect_ms, ttfb_ms, dom_content_loaded_ms, \
-                       transfer_bytes";
-const COLUMN_COUNT: usize = 27;
-/// The largest chunk: 1,024 rows × 27 columns stays under SQLite's 32,766 bound parameters.
+                       transfer_bytes, ms_per_10k_rows";
+const COLUMN_COUNT: usize = 28;
+/// The largest chunk: 1,024 rows × 28 columns stays under SQLite's 32,766 bound parameters.
 const CHUNK_SHIFT: u32 = 10;
 
 /// `INSERT … VALUES (…), (…)` for 1, 2, 4, … 1,024 rows: a batch is written as chunks of these
@@ -73,7 +73,8 @@ pub(super) async fn insert(
                 .bind(navigation.map(|n| n.connect_ms))
                 .bind(navigation.map(|n| n.ttfb_ms))
                 .bind(navigation.map(|n| n.dom_content_loaded_ms))
-                .bind(navigation.map(|n| n.transfer_bytes));
+                .bind(navigation.map(|n| n.transfer_bytes))
+                .bind(row.ms_per_10k_rows);
         }
         query.execute(&mut *tx).await?;
     }
