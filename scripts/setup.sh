@@ -5,7 +5,8 @@
 #   - the wasm32-unknown-unknown Rust target
 #   - trunk 0.21.14 (0.22 needs a newer rustc than ours)
 #   - wasm-bindgen-cli at exactly the version of the wasm-bindgen crate in Cargo.lock
-#   - Debian packages chromium (end-to-end tests), prometheus (promtool) and
+#   - Debian packages chromium (end-to-end tests), prometheus (promtool and the interop test),
+#     prometheus-alertmanager (the interop test) and
 #     prometheus-blackbox-exporter (the probes' comparison test)
 #   - end2end/ npm packages: playwright-core, binaryen 132 (wasm-opt), csv-spectrum
 #   - Python's aiosmtpd 1.4 (the SMTP server of the e-mail notification tests)
@@ -17,7 +18,7 @@ root=$PWD
 TRUNK_VERSION=0.21.14
 AIOSMTPD_VERSION=1.4.6
 WASM_TARGET=wasm32-unknown-unknown
-APT_PACKAGES=(chromium prometheus prometheus-blackbox-exporter)
+APT_PACKAGES=(chromium prometheus prometheus-alertmanager prometheus-blackbox-exporter)
 
 export PATH="$root/end2end/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1

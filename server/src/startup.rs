@@ -129,6 +129,22 @@ pub async fn run(
         ))
     });
 
+    let forwarder = if config.alerting.enabled && !config.alerting.alertmanagers.is_empty() {
+        let forwarder = crate::alerting::forward::Forwarder::new(
+            &config.alerting.alertmanagers,
+            state.alerts().clone(),
+            Duration::from_secs(config.alerting.forward_resend_seconds),
+            &config.alerting.external_url,
+        )
+        .map_err(StartupError::Other)?;
+        Some(tokio::spawn(crate::alerting::forward::run(
+            forwarder,
+            until_stopped(stopped.clone()),
+        )))
+    } else {
+        None
+    };
+
     // Notes the components' state changes (the status feed) as they happen.
     let status_task = tokio::spawn(crate::status::run(
         state.status().clone(),
@@ -160,6 +176,9 @@ pub async fn run(
     }
     if let Some(dispatcher) = dispatcher {
         let _ = dispatcher.await;
+    }
+    if let Some(forwarder) = forwarder {
+        let _ = forwarder.await;
     }
     if let Some(writer) = rum_writer {
         let _ = writer.await;

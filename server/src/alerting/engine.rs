@@ -99,6 +99,8 @@ struct Inner {
     /// Woken when an evaluation changed some alert's phase (the dispatcher then queues at once
     /// rather than at its next tick).
     changed: tokio::sync::Notify,
+    /// Evaluations that changed some alert's phase so far (the forwarder compares it).
+    generation: std::sync::atomic::AtomicU64,
 }
 
 /// The fingerprint of a label set.
@@ -134,6 +136,7 @@ impl Engine {
                 alerts: Mutex::new(BTreeMap::new()),
                 health: Mutex::new(BTreeMap::new()),
                 changed: tokio::sync::Notify::new(),
+                generation: std::sync::atomic::AtomicU64::new(0),
             }),
         }
     }
@@ -350,11 +353,22 @@ impl Engine {
         if !history.is_empty() {
             store.record_changes(&history).await?;
             self.inner.changed.notify_one();
+            self.inner
+                .generation
+                .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             for (fingerprint, from, to) in &report.changes {
                 tracing::info!(fingerprint = %fingerprint, from = from.as_str(), to = to.as_str(), "alert changed");
             }
         }
         Ok(report)
+    }
+
+    /// How many evaluations have changed some alert's phase: a reader that saw another
+    /// figure before has changes to pass on.
+    pub fn generation(&self) -> u64 {
+        self.inner
+            .generation
+            .load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// Completes after an evaluation that changed some alert's phase.

@@ -8,12 +8,14 @@
 //! - [`silence`]: label matchers over a time range (Alertmanager's).
 //! - [`page`]: the `/alerts` page (HTML, no JavaScript).
 //! - [`dispatch`]: routing, grouping, inhibition, the outbox and its deliveries.
+//! - [`forward`]: the alerts posted to external Alertmanagers (`/api/v2/alerts`).
 //! - [`notify`]: the channels a notification goes out on (webhook in Alertmanager's format,
 //!   Slack, Microsoft Teams, Google Chat, e-mail over SMTP).
 
 pub mod dispatch;
 pub mod engine;
 pub mod export;
+pub mod forward;
 pub mod notify;
 pub mod page;
 pub mod rules;
@@ -49,6 +51,12 @@ pub struct AlertingConfig {
     pub repeat_interval_seconds: u64,
     /// This server's public address, for the links in notifications (`https://csv.example.org`).
     pub external_url: String,
+    /// External Alertmanagers the firing alerts are posted to (`[[alerting.alertmanagers]]`,
+    /// see [`forward`]); none: no forwarding.
+    pub alertmanagers: Vec<forward::AlertmanagerTarget>,
+    /// Seconds between two posts of the same alerts to the Alertmanagers (a change is posted
+    /// at once).
+    pub forward_resend_seconds: u64,
     /// Days the alerts' history, finished notifications and model reports are kept (each
     /// model's or dataset's latest report is kept however old).
     pub retention_days: u64,
@@ -67,6 +75,8 @@ impl Default for AlertingConfig {
             group_interval_seconds: 300,
             repeat_interval_seconds: 4 * 60 * 60,
             external_url: String::new(),
+            alertmanagers: Vec::new(),
+            forward_resend_seconds: 60,
             retention_days: 90,
         }
     }
@@ -128,6 +138,12 @@ impl AlertingConfig {
                     .and_then(|m| m.compile())
                     .map_err(|reason| format!("inhibit rule {}: {reason}", i + 1))?;
             }
+        }
+        for target in &self.alertmanagers {
+            target.validate()?;
+        }
+        if self.forward_resend_seconds == 0 {
+            return Err("alerting.forward_resend_seconds must be at least 1".to_string());
         }
         if self.retention_days == 0 {
             return Err("alerting.retention_days must be at least 1".to_string());

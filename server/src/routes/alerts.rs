@@ -772,12 +772,17 @@ pub struct WebhookReceipt {
     pub received: usize,
     /// Alerts whose phase changed (a new firing, a resolution).
     pub changed: usize,
+    /// Alerts with the labels of one of this server's own alerts (it forwarded them to that
+    /// Alertmanager, which sent them back): not stored twice.
+    pub own: usize,
 }
 
 /// Receives an Alertmanager webhook (version 4; token needed: Alertmanager's
 /// `http_config.authorization.credentials`), so a deployment that runs the real stack feeds
 /// the same alert list, page and history. An alert keeps Alertmanager's fingerprint (or one is
 /// made from its labels) and is listed with its labels and annotations; `resolved` resolves it.
+/// An alert with the very labels of one of this server's own alerts is that alert coming back
+/// (forwarded by `[[alerting.alertmanagers]]`) and is not stored twice.
 #[utoipa::path(
     post,
     path = "/api/alertmanager/webhook",
@@ -808,12 +813,24 @@ pub async fn alertmanager_webhook(
     let repo = state.store().alerts();
     let mut rows = Vec::with_capacity(message.alerts.len());
     let mut changes = Vec::new();
+    let own_alerts: std::collections::BTreeSet<String> = state
+        .alerts()
+        .alerts()
+        .into_iter()
+        .filter(|a| !a.rule.starts_with(EXTERNAL_RULE_PREFIX))
+        .map(|a| a.fingerprint)
+        .collect();
+    let mut own = 0;
     for alert in &message.alerts {
         let Some(name) = alert.labels.get("alertname").filter(|n| !n.is_empty()) else {
             return Err(ApiError::BadRequest(
                 "every alert needs an `alertname` label".to_string(),
             ));
         };
+        if own_alerts.contains(&crate::alerting::engine::fingerprint(&alert.labels)) {
+            own += 1;
+            continue;
+        }
         let fingerprint = if alert.fingerprint.is_empty() {
             crate::alerting::engine::fingerprint(&alert.labels)
         } else {
@@ -869,13 +886,15 @@ pub async fn alertmanager_webhook(
     repo.record_changes(&changes).await.map_err(unavailable)?;
     tracing::info!(
         received = rows.len(),
+        own,
         changed = changes.len(),
         receiver = %message.receiver,
         "alerts received from Alertmanager"
     );
     Ok(Json(WebhookReceipt {
-        received: rows.len(),
+        received: message.alerts.len(),
         changed: changes.len(),
+        own,
     }))
 }
 

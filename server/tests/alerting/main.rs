@@ -8,12 +8,16 @@
 //! one temporary database per test; without it a loud line says so (with `CI=true` it fails).
 
 mod api;
+mod certificate;
 mod delivery;
+mod interop;
 #[path = "../support/postgres.rs"]
 mod postgres;
 mod prometheus;
 mod retention;
 mod rules;
+#[path = "../support/targets.rs"]
+mod targets;
 
 use std::collections::BTreeMap;
 use std::time::Duration;

@@ -226,7 +226,7 @@ fn check_name(name: &str) -> Result<(), String> {
 
 /// Which schemes a webhook URL may have.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Schemes {
+pub(crate) enum Schemes {
     /// `http://` or `https://` (a generic webhook: Alertmanager allows both).
     HttpOrHttps,
     /// `https://`, or `http://` to a loopback address only: the URL of a chat service is its
@@ -235,7 +235,7 @@ pub(super) enum Schemes {
 }
 
 /// Checks a webhook URL; the reason never repeats the URL (it is a secret).
-pub(super) fn check_url(key: &str, url: &str, schemes: Schemes) -> Result<reqwest::Url, String> {
+pub(crate) fn check_url(key: &str, url: &str, schemes: Schemes) -> Result<reqwest::Url, String> {
     let parsed = reqwest::Url::parse(url).map_err(|e| format!("`{key}` is not a URL: {e}"))?;
     let Some(host) = parsed.host_str() else {
         return Err(format!("`{key}` must have a host"));
