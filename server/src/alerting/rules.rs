@@ -705,6 +705,32 @@ mod tests {
     use super::*;
 
     #[test]
+    fn every_built_in_rule_has_its_playbook_file() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("playbooks");
+        for rule in defaults() {
+            let name = rule
+                .playbook
+                .as_deref()
+                .expect("every built-in rule names a playbook");
+            let path = dir.join(format!("{name}.md"));
+            let text = std::fs::read_to_string(&path)
+                .unwrap_or_else(|e| panic!("{}: playbook {}: {e}", rule.name, path.display()));
+            assert!(text.starts_with("# "), "{name}.md starts with a `# ` title");
+            for section in ["## Diagnosis", "## Resolution"] {
+                let start = text
+                    .find(section)
+                    .unwrap_or_else(|| panic!("{name}.md has a `{section}` section"));
+                let body = &text[start + section.len()..];
+                let body = &body[..body.find("\n## ").unwrap_or(body.len())];
+                assert!(
+                    body.lines().any(|line| line.starts_with("- [ ] ")),
+                    "{name}.md: `{section}` has at least one `- [ ]` step"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn the_defaults_carry_the_seed_thresholds_and_validate() {
         let rules = resolve(&[]).expect("defaults are valid");
         let find = |name: &str| rules.iter().find(|r| r.name == name).expect(name);
