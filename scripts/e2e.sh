@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the browser tests (end2end/tests/*.spec.mjs) against the release builds: dist/ from
-# scripts/build-app.sh and target/release/csv-analyzer from `cargo build --release -p server`.
+# scripts/build-app.sh and the server binary: $CSV_ANALYZER_BIN, by default
+# target/release/csv-analyzer from `cargo build --release -p server`.
 # Each test file starts its own server on a free port. Needs scripts/setup.sh first.
 set -euo pipefail
 
@@ -12,7 +13,8 @@ fail() {
 }
 
 [[ -f dist/index.html ]] || fail "dist/ is missing: run scripts/build-app.sh"
-[[ -x target/release/csv-analyzer ]] || fail "target/release/csv-analyzer is missing: run cargo build --release -p server"
+export CSV_ANALYZER_BIN="${CSV_ANALYZER_BIN:-$PWD/target/release/csv-analyzer}"
+[[ -x "$CSV_ANALYZER_BIN" ]] || fail "$CSV_ANALYZER_BIN is missing: run cargo build --release -p server"
 [[ -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ]] || fail "Chromium is missing (${CHROMIUM_PATH:-/usr/bin/chromium}): run scripts/setup.sh"
 [[ -d end2end/node_modules/playwright-core ]] || fail "playwright-core is missing: run scripts/setup.sh"
 

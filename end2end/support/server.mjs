@@ -18,7 +18,7 @@ export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)
 const LISTENING = /^csv-analyzer listening on (http:\/\/\S+)$/;
 const START_TIMEOUT_MS = 20_000;
 
-/** Starts `target/release/csv-analyzer serve` on 127.0.0.1:0 with a temporary data dir,
+/** Starts `csv-analyzer serve` ($CSV_ANALYZER_BIN, default target/release/csv-analyzer) on 127.0.0.1:0 with a temporary data dir,
  *  serving `distDir` (default: E2E_DIST_DIR, else dist/), with `args` added to `serve`'s
  *  (e.g. `['--config', file]`). The browser benchmarks
  *  (bench/browser) start their server with this too. */
@@ -26,7 +26,7 @@ export async function startServer({ distDir, args = [] } = {}) {
   if (process.env.E2E_BASE_URL && !distDir && args.length === 0) {
     return { url: process.env.E2E_BASE_URL.replace(/\/$/, ''), stop: async () => {} };
   }
-  const binary = path.join(repoRoot, 'target', 'release', 'csv-analyzer');
+  const binary = process.env.CSV_ANALYZER_BIN || path.join(repoRoot, 'target', 'release', 'csv-analyzer');
   const dataDir = await mkdtemp(path.join(tmpdir(), 'csv-analyzer-e2e-'));
   const child = spawn(
     binary,

@@ -46,6 +46,8 @@ pub struct Config {
     pub maintenance: Vec<crate::status::MaintenanceSpec>,
     /// Alert rules and their evaluation (`[alerting]`, see `docs/alerting.md`).
     pub alerting: crate::alerting::AlertingConfig,
+    /// Sign-in, sessions and what is public (`[auth]`, see `docs/access.md`).
+    pub auth: crate::auth::AuthConfig,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
@@ -155,6 +157,7 @@ impl Default for Config {
             status: crate::status::StatusConfig::default(),
             maintenance: Vec::new(),
             alerting: crate::alerting::AlertingConfig::default(),
+            auth: crate::auth::AuthConfig::default(),
         }
     }
 }
@@ -386,6 +389,9 @@ impl Config {
         self.alerting
             .validate_notifications()
             .map_err(|reason| ("alerting".to_string(), reason))?;
+        self.auth
+            .validate()
+            .map_err(|reason| ("auth".to_string(), reason))?;
         Ok(())
     }
 

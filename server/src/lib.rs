@@ -10,14 +10,17 @@
 //! - [`tasks`]: background loops (metric sampling, retention, the RUM batch writer).
 //! - [`rum`]: real-user monitoring: beacon checks, rate limit, the write queue, the summary.
 //! - [`probes`]: synthetic monitoring: probe definitions, the kinds, the scheduler.
-//! - [`auth`]: API tokens and the extractor that requires one.
+//! - [`auth`]: users, sessions, API tokens, roles and the extractors that require them.
+//! - [`audit`]: the hash-chained audit trail.
 //! - [`status`]: the public status page: components, states, maintenance windows, the feed.
 
 pub mod alerting;
+pub mod audit;
 pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod http;
+pub mod pages;
 pub mod probes;
 pub mod routes;
 pub mod rum;
@@ -57,6 +60,7 @@ struct StateInner {
     status: status::Status,
     alerts: alerting::engine::Engine,
     dispatcher: alerting::dispatch::Dispatcher,
+    login_limiter: auth::login_limit::LoginLimiter,
 }
 
 impl AppState {
@@ -98,8 +102,14 @@ impl AppState {
             alerts.clone(),
         )
         .map_err(|reason| std::io::Error::new(std::io::ErrorKind::InvalidInput, reason))?;
+        let login_limiter = auth::login_limit::LoginLimiter::new(
+            config.auth.login_failures_per_name,
+            config.auth.login_failures_per_client,
+            Duration::from_secs(config.auth.login_window_seconds),
+        );
         Ok(Self {
             inner: Arc::new(StateInner {
+                login_limiter,
                 config,
                 store,
                 metrics,
@@ -196,6 +206,11 @@ impl AppState {
     /// Routing, grouping and delivery of notifications.
     pub fn dispatcher(&self) -> &alerting::dispatch::Dispatcher {
         &self.inner.dispatcher
+    }
+
+    /// Failed sign-ins per name and per client network.
+    pub fn login_limiter(&self) -> &auth::login_limit::LoginLimiter {
+        &self.inner.login_limiter
     }
 
     pub fn dist_dir(&self) -> &Path {

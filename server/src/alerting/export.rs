@@ -99,7 +99,9 @@ pub fn expression(rule: &Rule) -> String {
     match rule.signal {
         Signal::Constant => format!("vector(1) {op} {threshold}"),
         // Not in /metrics: `prometheus_rules` leaves these rules out.
-        Signal::ModelQualityDropRatio | Signal::DataDriftDetected => "vector(0) > 1".to_string(),
+        Signal::ModelQualityDropRatio | Signal::DataDriftDetected | Signal::LoginFailures => {
+            "vector(0) > 1".to_string()
+        }
         Signal::HttpLatencyMeanSeconds => {
             let count = increase(names::HTTP_REQUEST_DURATION_SECONDS_COUNT, "");
             format!(

@@ -113,6 +113,8 @@ pub enum Aggregation {
     Rate,
     /// The latest report or result per subject (model, dataset, probe).
     Latest,
+    /// How many events happened in the window (failed sign-ins).
+    Count,
 }
 
 impl Aggregation {
@@ -126,6 +128,7 @@ impl Aggregation {
             Self::P75 => "p75",
             Self::Rate => "rate",
             Self::Latest => "latest",
+            Self::Count => "count",
         }
     }
 }
@@ -172,6 +175,9 @@ pub enum Signal {
     /// Per dataset: 1 when the latest drift report published for it says the dataset drifted
     /// (its columns' KS p-values below 0.05, over the share threshold), else 0.
     DataDriftDetected,
+    /// Failed sign-ins in the window, from the audit trail (`login.failure`: wrong passwords,
+    /// unknown names and attempts refused by the rate limit), all names and networks together.
+    LoginFailures,
     /// Always 1: the Watchdog, firing all the time so that a dead pipeline is noticed.
     Constant,
 }
@@ -193,13 +199,17 @@ impl Signal {
             Self::RumErrorsPerMinute => "rum_errors_per_minute",
             Self::ModelQualityDropRatio => "model_quality_drop_ratio",
             Self::DataDriftDetected => "data_drift_detected",
+            Self::LoginFailures => "login_failures",
             Self::Constant => "constant",
         }
     }
 
     /// Whether the server's `/metrics` carries this signal (the Prometheus export needs it).
     pub fn in_metrics(self) -> bool {
-        !matches!(self, Self::ModelQualityDropRatio | Self::DataDriftDetected)
+        !matches!(
+            self,
+            Self::ModelQualityDropRatio | Self::DataDriftDetected | Self::LoginFailures
+        )
     }
 
     /// The aggregations this signal can be computed with; the first is its default.
@@ -218,6 +228,7 @@ impl Signal {
             | Self::DataDriftDetected => &[Latest],
             Self::RumLcpP75Seconds | Self::RumAnalysisP75MsPer10kRows => &[P75],
             Self::RumErrorsPerMinute => &[Rate],
+            Self::LoginFailures => &[Count],
             Self::Constant => &[Last],
         }
     }
@@ -494,6 +505,17 @@ pub fn defaults() -> Vec<Rule> {
             Warning,
             "A published drift report says the dataset drifted (KS p < 0.05)",
             "data-drift",
+        ),
+        rule(
+            "RepeatedLoginFailures",
+            LoginFailures,
+            300,
+            AtLeast,
+            10.0,
+            0,
+            Warning,
+            "10 or more failed sign-ins in 5 minutes: someone may be guessing passwords",
+            "repeated-login-failures",
         ),
         rule(
             "Watchdog",

@@ -186,6 +186,13 @@ pub async fn observe(
             })
             .await?
         }
+        Signal::LoginFailures => {
+            let failures = store
+                .audit()
+                .count_since(crate::audit::actions::LOGIN_FAILURE, from_ms)
+                .await?;
+            vec![Observation::of(failures as f64)]
+        }
         Signal::RumAnalysisP75MsPer10kRows => {
             let values = store
                 .rum()

@@ -3,20 +3,11 @@
 //! A fast hash is right here (unlike passwords): the token has 256 bits of entropy, so nobody
 //! can guess one from its hash, and checking a request costs one SHA-256 and one indexed read.
 //!
-//! Handlers that change state take an [`ApiToken`] argument: the request needs
-//! `Authorization: Bearer <token>` with a token that exists and is not revoked, else it is
-//! answered 401 JSON (`{"error": "unauthorized", …}`) with `WWW-Authenticate: Bearer`.
+//! Each token has a role ([`super::Role`]); [`super::principal`] turns
+//! `Authorization: Bearer <token>` into a principal with that role.
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
-use axum::extract::FromRequestParts;
-use axum::http::header;
-use axum::http::request::Parts;
 use base64::Engine;
 use sha2::{Digest, Sha256};
-
-use crate::AppState;
-use crate::http::ApiError;
 
 /// What every token starts with, so a leaked one is recognisable (secret scanners).
 pub const TOKEN_PREFIX: &str = "csva_";
@@ -62,58 +53,6 @@ pub fn validate_name(name: &str) -> Result<(), String> {
         ));
     }
     Ok(())
-}
-
-/// The token a request was authenticated with. Take it as a handler argument to require one.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ApiToken {
-    /// The token's name (never the token).
-    pub name: String,
-}
-
-impl FromRequestParts<AppState> for ApiToken {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let unauthorized = |why: &str| ApiError::Unauthorized(why.to_string());
-        let Some(value) = parts.headers.get(header::AUTHORIZATION) else {
-            return Err(unauthorized(
-                "this operation needs an API token: send `Authorization: Bearer <token>`",
-            ));
-        };
-        let token = value
-            .to_str()
-            .ok()
-            .and_then(|v| {
-                let (scheme, token) = v.trim().split_once(' ')?;
-                scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
-            })
-            .filter(|token| !token.is_empty())
-            .ok_or_else(|| unauthorized("the Authorization header is not `Bearer <token>`"))?;
-        let found = state
-            .store()
-            .api_tokens()
-            .authenticate(&hash(token), unix_now_ms())
-            .await
-            .map_err(|error| {
-                tracing::warn!(error = %error, "checking an API token failed");
-                ApiError::Unavailable {
-                    reason: "the database did not answer".to_string(),
-                }
-            })?;
-        match found {
-            Some(name) => Ok(ApiToken { name }),
-            None => Err(unauthorized("the API token is unknown or revoked")),
-        }
-    }
-}
-
-fn unix_now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |elapsed| {
-            i64::try_from(elapsed.as_millis()).unwrap_or(i64::MAX)
-        })
 }
 
 #[cfg(test)]

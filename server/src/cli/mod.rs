@@ -1,7 +1,9 @@
 //! The command line: one file per subcommand; errors printed once, exit code decided here
 //! (0 success, 1 a gate tripped such as `--fail-on-drift`, 2 bad input).
 
+mod audit;
 mod config;
+mod database;
 mod drift;
 mod input;
 mod output;
@@ -11,6 +13,7 @@ mod quality;
 mod rules;
 mod serve;
 mod token;
+mod user;
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -42,12 +45,16 @@ enum Command {
     Serve(serve::ServeArgs),
     /// Check or show the server configuration.
     Config(config::ConfigArgs),
-    /// Create, list or revoke the API tokens that may change probes through the API.
+    /// Create, list or revoke the API tokens of probe agents and automation.
     Token(token::TokenArgs),
     /// Run the probes of one location away from the server and push their results to it.
     ProbeAgent(probe_agent::ProbeAgentArgs),
     /// Export the alert rules (e.g. as a Prometheus rule file).
     Rules(rules::RulesArgs),
+    /// Add, list, change or disable the people who may sign in (`user add --admin NAME`).
+    User(user::UserArgs),
+    /// Verify or list the hash-chained audit trail.
+    Audit(audit::AuditArgs),
 }
 
 /// How to read the CSV files; everything is detected when not given.
@@ -177,6 +184,8 @@ pub fn main() -> ExitCode {
         Command::Token(args) => token::run(args),
         Command::ProbeAgent(args) => probe_agent::run(args),
         Command::Rules(args) => rules::run(args),
+        Command::User(args) => user::run(args),
+        Command::Audit(args) => audit::run(args),
     };
     match result {
         Ok(Outcome::Success) => ExitCode::SUCCESS,

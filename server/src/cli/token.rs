@@ -1,34 +1,30 @@
 //! `csv-analyzer token create --name N | list | revoke NAME`: the API tokens that may change
 //! probes through the API. The token is printed once, by `create`; only its SHA-256 is stored.
 //!
-//! The database is the server's: `--config FILE`, `CSV_ANALYZER_…` variables, `--database-url`
-//! and `--data-dir` choose it as for `serve` (migrations are applied if needed).
-
-use std::path::PathBuf;
+//! The database is the server's (see [`super::database`]). Each token has a role
+//! (`--role`, default responder); creations and revocations are in the audit trail.
 
 use chrono::{DateTime, SecondsFormat};
 use clap::{Args, Subcommand};
 use serde::Serialize;
 
+use super::database::{DatabaseArgs, database_error};
 use super::output::{emit, emit_json, new_table};
 use super::{CliError, Outcome};
-use crate::auth::tokens;
-use crate::config::Config;
+use crate::audit::{self, actions};
+use crate::auth::{Role, tokens};
 use crate::storage::Store;
+
+/// The actor the audit trail names for changes made on the command line (with access to the
+/// database itself).
+pub const CLI_ACTOR: &str = "cli";
 
 #[derive(Debug, Args)]
 pub struct TokenArgs {
     #[command(subcommand)]
     command: TokenCommand,
-    /// A TOML configuration file: its database is used (see docs/config.example.toml).
-    #[arg(long, global = true)]
-    config: Option<PathBuf>,
-    /// `sqlite://PATH` or `postgres://…` [config: database_url].
-    #[arg(long, global = true)]
-    database_url: Option<String>,
-    /// Directory of the default SQLite database [config: data_dir].
-    #[arg(long, global = true)]
-    data_dir: Option<PathBuf>,
+    #[command(flatten)]
+    database: DatabaseArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -38,6 +34,9 @@ enum TokenCommand {
         /// A unique name: 1 to 64 letters, digits, `.`, `_`, `-`.
         #[arg(long)]
         name: String,
+        /// What the token may do: viewer, responder (the default), commander or admin.
+        #[arg(long, default_value = "responder")]
+        role: String,
     },
     /// List the tokens (names and dates, never the tokens).
     List {
@@ -56,50 +55,32 @@ enum TokenCommand {
 #[derive(Debug, Serialize)]
 struct Listed {
     name: String,
+    role: String,
     created_at: String,
     last_used_at: Option<String>,
     revoked_at: Option<String>,
 }
 
 pub fn run(args: TokenArgs) -> Result<Outcome, CliError> {
-    if let TokenCommand::Create { name } = &args.command {
+    if let TokenCommand::Create { name, role } = &args.command {
         tokens::validate_name(name).map_err(CliError::BadInput)?;
+        role.parse::<Role>().map_err(CliError::BadInput)?;
     }
-    let mut config =
-        Config::load(args.config.as_deref()).map_err(|e| CliError::BadInput(e.to_string()))?;
-    if let Some(url) = args.database_url {
-        config.database_url = url;
-    }
-    if let Some(dir) = args.data_dir {
-        config.data_dir = dir;
-    }
-    config.validate().map_err(|(key, message)| {
-        CliError::BadInput(format!("configuration key `{key}`: {message}"))
-    })?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| CliError::Server(format!("cannot start the runtime: {e}")))?;
-    runtime.block_on(async {
-        let store = Store::connect(&config.effective_database_url())
-            .await
-            .map_err(|e| CliError::BadInput(e.to_string()))?;
-        let result = command(&store, args.command).await;
-        store.close().await;
-        result
-    })
+    let command = args.command;
+    args.database
+        .with_store(|store| async move { self::command(&store, command).await })
 }
 
 async fn command(store: &Store, command: TokenCommand) -> Result<Outcome, CliError> {
-    let database = |e: crate::storage::StorageError| CliError::BadInput(e.to_string());
-    store.migrate().await.map_err(database)?;
+    let database = database_error;
     let repo = store.api_tokens();
     let now = crate::probes::unix_now_ms();
     match command {
-        TokenCommand::Create { name } => {
+        TokenCommand::Create { name, role } => {
+            let role = role.parse::<Role>().map_err(CliError::BadInput)?;
             let token = tokens::generate().map_err(CliError::Server)?;
             if !repo
-                .create(&name, &tokens::hash(&token), now)
+                .create(&name, &tokens::hash(&token), role.as_str(), now)
                 .await
                 .map_err(database)?
             {
@@ -107,8 +88,17 @@ async fn command(store: &Store, command: TokenCommand) -> Result<Outcome, CliErr
                     "a token named `{name}` exists already (revoked ones keep their name)"
                 )));
             }
+            audit::record(
+                store,
+                CLI_ACTOR,
+                actions::TOKEN_CREATE,
+                &name,
+                serde_json::json!({ "role": role }),
+            )
+            .await
+            .map_err(database)?;
             emit(&format!("{token}\n"))?;
-            eprintln!("token `{name}` created: keep it now, it is not shown again");
+            eprintln!("token `{name}` ({role}) created: keep it now, it is not shown again");
         }
         TokenCommand::List { json } => {
             let rows = repo.list().await.map_err(database)?;
@@ -116,6 +106,7 @@ async fn command(store: &Store, command: TokenCommand) -> Result<Outcome, CliErr
                 .into_iter()
                 .map(|row| Listed {
                     name: row.name,
+                    role: row.role,
                     created_at: rfc3339(row.created_ms),
                     last_used_at: row.last_used_ms.map(rfc3339),
                     revoked_at: row.revoked_ms.map(rfc3339),
@@ -124,11 +115,12 @@ async fn command(store: &Store, command: TokenCommand) -> Result<Outcome, CliErr
             if json {
                 emit_json(&listed)?;
             } else {
-                let mut table = new_table(&["name", "created", "last used", "revoked"]);
+                let mut table = new_table(&["name", "role", "created", "last used", "revoked"]);
                 for row in &listed {
                     let dash = || "-".to_string();
                     table.add_row(vec![
                         row.name.clone(),
+                        row.role.clone(),
                         row.created_at.clone(),
                         row.last_used_at.clone().unwrap_or_else(dash),
                         row.revoked_at.clone().unwrap_or_else(dash),
@@ -143,6 +135,15 @@ async fn command(store: &Store, command: TokenCommand) -> Result<Outcome, CliErr
                     "no active token named `{name}`"
                 )));
             }
+            audit::record(
+                store,
+                CLI_ACTOR,
+                actions::TOKEN_REVOKE,
+                &name,
+                serde_json::json!({}),
+            )
+            .await
+            .map_err(database)?;
             eprintln!("token `{name}` revoked");
         }
     }

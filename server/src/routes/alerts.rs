@@ -27,7 +27,8 @@ use crate::alerting::engine::{Alert, RuleStatus, alert_of_row};
 use crate::alerting::rules::Rule;
 use crate::alerting::silence::{CompiledMatcher, Matcher, all_match};
 use crate::alerting::state::Phase;
-use crate::auth::tokens::ApiToken;
+use crate::audit;
+use crate::auth::{ReadAccess, Responder, Viewer};
 use crate::http::ApiError;
 use crate::storage::{SilenceRow, StorageError};
 
@@ -110,6 +111,7 @@ pub struct AlertQuery {
     )
 )]
 pub async fn list(
+    _read: ReadAccess,
     State(state): State<AppState>,
     query: Result<Query<AlertQuery>, QueryRejection>,
 ) -> Result<Json<Vec<AlertView>>, ApiError> {
@@ -246,7 +248,7 @@ pub struct RuleView {
     tag = "alerting",
     responses((status = 200, description = "The rules", body = Vec<RuleView>))
 )]
-pub async fn rules(State(state): State<AppState>) -> Json<Vec<RuleView>> {
+pub async fn rules(_read: ReadAccess, State(state): State<AppState>) -> Json<Vec<RuleView>> {
     let engine = state.alerts();
     Json(
         engine
@@ -293,6 +295,7 @@ pub struct HistoryQuery {
     )
 )]
 pub async fn history(
+    _read: ReadAccess,
     State(state): State<AppState>,
     query: Result<Query<HistoryQuery>, QueryRejection>,
 ) -> Result<Json<Vec<HistoryView>>, ApiError> {
@@ -348,7 +351,7 @@ pub struct AckBody {
     )
 )]
 pub async fn acknowledge(
-    token: ApiToken,
+    who: Responder,
     State(state): State<AppState>,
     fingerprint: Result<Path<String>, PathRejection>,
     body: Option<Json<AckBody>>,
@@ -358,7 +361,7 @@ pub async fn acknowledge(
         .and_then(|Json(b)| b.by)
         .map(|b| b.trim().to_string())
         .filter(|b| !b.is_empty())
-        .unwrap_or(token.name);
+        .unwrap_or_else(|| who.name.clone());
     if by.chars().count() > MAX_TEXT {
         return Err(ApiError::BadRequest(format!(
             "`by` is longer than {MAX_TEXT} characters"
@@ -376,6 +379,14 @@ pub async fn acknowledge(
         )));
     }
     tracing::info!(fingerprint = %fingerprint, by = %by, "alert acknowledged");
+    audit::record_or_unavailable(
+        state.store(),
+        &who.name,
+        audit::actions::ALERT_ACK,
+        &fingerprint,
+        serde_json::json!({ "by": by }),
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -448,6 +459,7 @@ pub struct SilenceQuery {
     )
 )]
 pub async fn list_silences(
+    _read: ReadAccess,
     State(state): State<AppState>,
     query: Result<Query<SilenceQuery>, QueryRejection>,
 ) -> Result<Json<Vec<SilenceView>>, ApiError> {
@@ -483,7 +495,7 @@ pub async fn list_silences(
     )
 )]
 pub async fn create_silence(
-    _token: ApiToken,
+    who: Responder,
     State(state): State<AppState>,
     body: Result<Json<SilenceBody>, JsonRejection>,
 ) -> Result<(StatusCode, Json<SilenceCreated>), ApiError> {
@@ -541,6 +553,20 @@ pub async fn create_silence(
         .await
         .map_err(unavailable)?;
     tracing::info!(silence = %id, created_by = %row.created_by, "silence made");
+    audit::record_or_unavailable(
+        state.store(),
+        &who.name,
+        audit::actions::SILENCE_CREATE,
+        &id,
+        serde_json::json!({
+            "matchers": body.matchers,
+            "starts_ms": starts_ms,
+            "ends_ms": ends_ms,
+            "created_by": row.created_by,
+            "comment": row.comment,
+        }),
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(SilenceCreated { silence_id: id })))
 }
 
@@ -558,7 +584,7 @@ pub async fn create_silence(
     )
 )]
 pub async fn delete_silence(
-    _token: ApiToken,
+    who: Responder,
     State(state): State<AppState>,
     id: Result<Path<String>, PathRejection>,
 ) -> Result<StatusCode, ApiError> {
@@ -573,6 +599,14 @@ pub async fn delete_silence(
         return Err(ApiError::NotFound(format!("no silence `{id}`")));
     }
     tracing::info!(silence = %id, "silence ended");
+    audit::record_or_unavailable(
+        state.store(),
+        &who.name,
+        audit::actions::SILENCE_EXPIRE,
+        &id,
+        serde_json::json!({}),
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -640,7 +674,10 @@ fn unix_now_ms() -> i64 {
 }
 
 /// The alerts page (HTML).
-pub async fn page(State(state): State<AppState>) -> Result<axum::response::Response, ApiError> {
+pub async fn page(
+    _read: ReadAccess,
+    State(state): State<AppState>,
+) -> Result<axum::response::Response, ApiError> {
     use crate::alerting::page::{AlertLine, ChangeLine, RuleLine, render};
     use axum::response::IntoResponse;
     let now = unix_now_ms();
@@ -796,7 +833,7 @@ pub struct WebhookReceipt {
     )
 )]
 pub async fn alertmanager_webhook(
-    _token: ApiToken,
+    _who: Responder,
     State(state): State<AppState>,
     body: Result<Json<crate::alerting::notify::WebhookMessage>, JsonRejection>,
 ) -> Result<Json<WebhookReceipt>, ApiError> {
@@ -942,7 +979,7 @@ pub struct NotificationQuery {
     )
 )]
 pub async fn notifications(
-    _token: ApiToken,
+    _who: Viewer,
     State(state): State<AppState>,
     query: Result<Query<NotificationQuery>, QueryRejection>,
 ) -> Result<Json<Vec<NotificationView>>, ApiError> {
@@ -1009,17 +1046,17 @@ pub struct TestResult {
     )
 )]
 pub async fn test_channel(
-    token: ApiToken,
+    who: Responder,
     State(state): State<AppState>,
     name: Result<Path<String>, PathRejection>,
 ) -> Result<Json<TestResult>, ApiError> {
     let Path(name) = name.map_err(|e| ApiError::BadRequest(e.body_text()))?;
     let outcome = state
         .dispatcher()
-        .send_test(&name, &token.name, unix_now_ms())
+        .send_test(&name, &who.name, unix_now_ms())
         .await
         .ok_or_else(|| ApiError::NotFound(format!("no channel named `{name}`")))?;
-    tracing::info!(channel = %name, by = %token.name, delivered = outcome.is_ok(), "test notification");
+    tracing::info!(channel = %name, by = %who.name, delivered = outcome.is_ok(), "test notification");
     Ok(Json(TestResult {
         channel: name,
         delivered: outcome.is_ok(),

@@ -1,16 +1,18 @@
 //! HTTP routes, one file per resource, and the order of the layers around them.
 
+mod admin;
 mod alerts;
 mod health;
 mod model_reports;
 pub mod openapi;
 mod probes;
 mod rum;
+pub mod session;
 mod static_files;
 mod status;
 
 use axum::Router;
-use axum::routing::{delete, get, post};
+use axum::routing::{delete, get, post, put};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 
@@ -20,7 +22,8 @@ use crate::telemetry::request::request_context;
 
 /// Layers, from the outside in: security headers (on every answer) → request context (request
 /// id, trace, one log line, and the golden-signal metrics: everything counted, 503s included)
-/// → panic → 500 JSON → limits (503 / 413) → compression → the routes. The probes and
+/// → panic → 500 JSON → limits (503 / 413) → compression → authentication (token or session,
+/// CSRF; see [`crate::auth::principal`]) → the routes. The probes and
 /// `/metrics` are outside the limits, so they answer under overload.
 pub fn router(state: AppState) -> Router {
     let inner = &state.inner;
@@ -67,16 +70,48 @@ pub fn router(state: AppState) -> Router {
             get(status::list_maintenance).post(status::create_maintenance),
         )
         .route("/api/maintenance/{id}", delete(status::delete_maintenance))
+        .route("/login", get(session::login_page).post(session::login_form))
+        .route("/logout", post(session::logout_form))
+        .route(
+            "/api/session",
+            get(session::current)
+                .post(session::sign_in_json)
+                .delete(session::sign_out_json),
+        )
+        .route(
+            "/api/users",
+            get(admin::list_users).post(admin::create_user),
+        )
+        .route("/api/users/{name}", delete(admin::disable_user))
+        .route("/api/users/{name}/role", put(admin::set_role))
+        .route(
+            "/api/tokens",
+            get(admin::list_tokens).post(admin::create_token),
+        )
+        .route("/api/tokens/{name}", delete(admin::revoke_token))
+        .route("/api/audit", get(admin::audit_list))
+        .route("/admin/audit", get(admin::audit_page))
+        .route("/pages/pages.css", get(admin::stylesheet))
         .merge(crate::http::api_fallback())
         .fallback_service(
             static_files::service(state.dist_dir())
                 .layer(axum::middleware::map_response(mark_static)),
         )
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::auth::principal::authenticate,
+        ))
         .layer(CompressionLayer::new())
         .layer(inner.limits.clone())
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
-        .route("/metrics", get(metrics_handler))
+        .route(
+            "/metrics",
+            get(metrics_handler).layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                crate::auth::principal::metrics_guard,
+            )),
+        )
         .layer(CatchPanicLayer::custom(crate::http::error::panic_response));
     let metrics = inner.config.metrics.enabled.then(|| inner.metrics.clone());
     app_routes

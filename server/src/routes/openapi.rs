@@ -63,10 +63,22 @@ pub const PATH: &str = "/api/openapi.json";
         super::status::list_maintenance,
         super::status::create_maintenance,
         super::status::delete_maintenance,
+        super::session::sign_in_json,
+        super::session::current,
+        super::session::sign_out_json,
+        super::admin::list_users,
+        super::admin::create_user,
+        super::admin::set_role,
+        super::admin::disable_user,
+        super::admin::list_tokens,
+        super::admin::create_token,
+        super::admin::revoke_token,
+        super::admin::audit_list,
         openapi_json,
     ),
     components(schemas(ErrorBody, ErrorCode)),
     tags(
+        (name = "access", description = "Signing in, users, API tokens and the audit trail (admins)"),
         (name = "alerting", description = "Alerts (Alertmanager's shape), rules, history, acknowledgement and silences (changes need an API token)"),
         (name = "probes", description = "Liveness, readiness and metrics"),
         (name = "meta", description = "This description"),
@@ -170,10 +182,21 @@ impl Modify for TokenAuth {
                 HttpBuilder::new()
                     .scheme(HttpAuthScheme::Bearer)
                     .description(Some(
-                        "An API token from `csv-analyzer token create --name NAME`",
+                        "An API token from `csv-analyzer token create --name NAME` (its role \
+                         decides what it may do)",
                     ))
                     .build(),
             ),
+        );
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(utoipa::openapi::security::ApiKey::Cookie(
+                utoipa::openapi::security::ApiKeyValue::with_description(
+                    crate::auth::sessions::COOKIE,
+                    "The session cookie from `POST /api/session` or the sign-in form; \
+                     state-changing requests also send its CSRF token as `X-CSRF-Token`",
+                ),
+            )),
         );
     }
 }

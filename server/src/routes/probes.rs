@@ -23,7 +23,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::AppState;
-use crate::auth::ApiToken;
+use crate::audit;
+use crate::auth::{ReadAccess, Responder};
 use crate::http::ApiError;
 use crate::probes::agent::{
     AssignedProbes, BatchReceipt, MAX_BATCH, MAX_FAILURE_CHARS, ResultBatch,
@@ -124,7 +125,10 @@ pub struct ResultsQuery {
     tag = "synthetic",
     responses((status = 200, description = "Every probe", body = ProbeList))
 )]
-pub async fn list(State(state): State<AppState>) -> Result<Json<ProbeList>, ApiError> {
+pub async fn list(
+    _read: ReadAccess,
+    State(state): State<AppState>,
+) -> Result<Json<ProbeList>, ApiError> {
     let now = crate::probes::unix_now_ms();
     let mut probes = Vec::new();
     for (spec, source) in state.probes().list() {
@@ -146,6 +150,7 @@ pub async fn list(State(state): State<AppState>) -> Result<Json<ProbeList>, ApiE
     )
 )]
 pub async fn one(
+    _read: ReadAccess,
     State(state): State<AppState>,
     id: Result<Path<String>, PathRejection>,
 ) -> Result<Json<ProbeView>, ApiError> {
@@ -169,6 +174,7 @@ pub async fn one(
     )
 )]
 pub async fn results(
+    _read: ReadAccess,
     State(state): State<AppState>,
     id: Result<Path<String>, PathRejection>,
     query: Result<Query<ResultsQuery>, QueryRejection>,
@@ -227,7 +233,7 @@ pub async fn results(
     )
 )]
 pub async fn create(
-    _token: ApiToken,
+    who: Responder,
     State(state): State<AppState>,
     body: Result<Json<ProbeSpec>, JsonRejection>,
 ) -> Result<(StatusCode, Json<ProbeView>), ApiError> {
@@ -237,6 +243,14 @@ pub async fn create(
         .create(spec.clone())
         .await
         .map_err(probe_error)?;
+    audit::record_or_unavailable(
+        state.store(),
+        &who.name,
+        audit::actions::PROBE_CREATE,
+        &spec.name,
+        serde_json::json!({ "spec": spec.redacted() }),
+    )
+    .await?;
     let view = view(&state, spec, Source::Api, crate::probes::unix_now_ms()).await?;
     Ok((StatusCode::CREATED, Json(view)))
 }
@@ -259,7 +273,7 @@ pub async fn create(
     )
 )]
 pub async fn replace(
-    _token: ApiToken,
+    who: Responder,
     State(state): State<AppState>,
     id: Result<Path<String>, PathRejection>,
     body: Result<Json<ProbeSpec>, JsonRejection>,
@@ -271,6 +285,14 @@ pub async fn replace(
         .replace(&id, spec)
         .await
         .map_err(probe_error)?;
+    audit::record_or_unavailable(
+        state.store(),
+        &who.name,
+        audit::actions::PROBE_REPLACE,
+        &id,
+        serde_json::json!({ "spec": spec.redacted() }),
+    )
+    .await?;
     Ok(Json(
         view(&state, spec, Source::Api, crate::probes::unix_now_ms()).await?,
     ))
@@ -292,12 +314,20 @@ pub async fn replace(
     )
 )]
 pub async fn delete(
-    _token: ApiToken,
+    who: Responder,
     State(state): State<AppState>,
     id: Result<Path<String>, PathRejection>,
 ) -> Result<StatusCode, ApiError> {
     let id = path_id(id)?;
     state.probes().delete(&id).await.map_err(probe_error)?;
+    audit::record_or_unavailable(
+        state.store(),
+        &who.name,
+        audit::actions::PROBE_DELETE,
+        &id,
+        serde_json::json!({}),
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -436,7 +466,7 @@ fn agent_location(location: Option<&str>) -> Result<String, ApiError> {
     )
 )]
 pub async fn agent_probes(
-    _token: ApiToken,
+    _who: Responder,
     State(state): State<AppState>,
     query: Result<Query<AgentQuery>, QueryRejection>,
 ) -> Result<Json<AssignedProbes>, ApiError> {
@@ -468,7 +498,7 @@ pub async fn agent_probes(
     )
 )]
 pub async fn agent_results(
-    _token: ApiToken,
+    _who: Responder,
     State(state): State<AppState>,
     body: Result<Json<ResultBatch>, JsonRejection>,
 ) -> Result<Json<BatchReceipt>, ApiError> {

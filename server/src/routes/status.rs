@@ -20,7 +20,8 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::AppState;
-use crate::auth::ApiToken;
+use crate::audit;
+use crate::auth::Responder;
 use crate::http::ApiError;
 use crate::probes::unix_now_ms;
 use crate::status::maintenance::rfc3339;
@@ -235,7 +236,7 @@ pub async fn list_maintenance(
     )
 )]
 pub async fn create_maintenance(
-    _token: ApiToken,
+    who: Responder,
     State(state): State<AppState>,
     body: Result<Json<MaintenanceSpec>, JsonRejection>,
 ) -> Result<(StatusCode, Json<MaintenanceView>), ApiError> {
@@ -270,6 +271,20 @@ pub async fn create_maintenance(
         .await
         .map_err(unavailable)?;
     tracing::info!(maintenance = %window.id, "maintenance window made");
+    audit::record_or_unavailable(
+        state.store(),
+        &who.name,
+        audit::actions::MAINTENANCE_CREATE,
+        &window.id,
+        serde_json::json!({
+            "name": window.name,
+            "components": window.components,
+            "start_ms": window.start_ms,
+            "end_ms": window.end_ms,
+            "comment": window.comment,
+        }),
+    )
+    .await?;
     Ok((
         StatusCode::CREATED,
         Json(maintenance_view(&window, unix_now_ms())),
@@ -291,7 +306,7 @@ pub async fn create_maintenance(
     )
 )]
 pub async fn delete_maintenance(
-    _token: ApiToken,
+    who: Responder,
     State(state): State<AppState>,
     id: Result<Path<String>, PathRejection>,
 ) -> Result<StatusCode, ApiError> {
@@ -313,6 +328,14 @@ pub async fn delete_maintenance(
         )));
     }
     tracing::info!(maintenance = %id, "maintenance window deleted");
+    audit::record_or_unavailable(
+        state.store(),
+        &who.name,
+        audit::actions::MAINTENANCE_DELETE,
+        &id,
+        serde_json::json!({}),
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -2,7 +2,8 @@
 //!
 //! # Schema (`server/migrations/*/0003_probes.sql`)
 //!
-//! `api_tokens (id, name UNIQUE, token_sha256 UNIQUE, created_ms, last_used_ms, revoked_ms)`.
+//! `api_tokens (id, name UNIQUE, token_sha256 UNIQUE, created_ms, last_used_ms, revoked_ms,
+//! role)` (`role` from 0010_users_audit.sql).
 //! Only the SHA-256 of a token is stored (see [`crate::auth::tokens`]); a revoked token keeps its
 //! row (and its name), so `token list` shows it and the name is not reused by mistake.
 //!
@@ -18,6 +19,7 @@ pub const LAST_USED_RESOLUTION_MS: i64 = 60_000;
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct TokenRow {
     pub name: String,
+    pub role: String,
     pub created_ms: i64,
     pub last_used_ms: Option<i64>,
     pub revoked_ms: Option<i64>,
@@ -39,14 +41,16 @@ impl ApiTokens {
         &self,
         name: &str,
         token_sha256: &str,
+        role: &str,
         now_ms: i64,
     ) -> Result<bool, StorageError> {
         let result = with_pool!(&self.store, pool => sqlx::query(
-            "INSERT INTO api_tokens (name, token_sha256, created_ms) VALUES ($1, $2, $3)",
+            "INSERT INTO api_tokens (name, token_sha256, created_ms, role) VALUES ($1, $2, $3, $4)",
         )
         .bind(name)
         .bind(token_sha256)
         .bind(now_ms)
+        .bind(role)
         .execute(pool)
         .await
         .map(|done| done.rows_affected()));
@@ -60,7 +64,7 @@ impl ApiTokens {
     /// Every token, by name.
     pub async fn list(&self) -> Result<Vec<TokenRow>, StorageError> {
         let rows: Vec<TokenRow> = with_pool!(&self.store, pool => sqlx::query_as(
-            "SELECT name, created_ms, last_used_ms, revoked_ms FROM api_tokens ORDER BY name",
+            "SELECT name, role, created_ms, last_used_ms, revoked_ms FROM api_tokens ORDER BY name",
         )
         .fetch_all(pool)
         .await?);
@@ -81,21 +85,21 @@ impl ApiTokens {
         Ok(changed > 0)
     }
 
-    /// The name of the valid (not revoked) token whose hash is `token_sha256`, noting its use
-    /// (at most once per [`LAST_USED_RESOLUTION_MS`]).
+    /// The name and role of the valid (not revoked) token whose hash is `token_sha256`, noting
+    /// its use (at most once per [`LAST_USED_RESOLUTION_MS`]).
     pub async fn authenticate(
         &self,
         token_sha256: &str,
         now_ms: i64,
-    ) -> Result<Option<String>, StorageError> {
-        let found: Option<(String, Option<i64>)> = with_pool!(&self.store, pool => sqlx::query_as(
-            "SELECT name, last_used_ms FROM api_tokens \
+    ) -> Result<Option<(String, String)>, StorageError> {
+        let found: Option<(String, String, Option<i64>)> = with_pool!(&self.store, pool => sqlx::query_as(
+            "SELECT name, role, last_used_ms FROM api_tokens \
              WHERE token_sha256 = $1 AND revoked_ms IS NULL",
         )
         .bind(token_sha256)
         .fetch_optional(pool)
         .await?);
-        let Some((name, last_used)) = found else {
+        let Some((name, role, last_used)) = found else {
             return Ok(None);
         };
         if last_used.is_none_or(|at| now_ms - at >= LAST_USED_RESOLUTION_MS) {
@@ -108,6 +112,6 @@ impl ApiTokens {
             .await?
             .rows_affected());
         }
-        Ok(Some(name))
+        Ok(Some((name, role)))
     }
 }

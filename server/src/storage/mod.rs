@@ -24,6 +24,7 @@
 
 pub mod alerts;
 pub mod api_tokens;
+pub mod audit;
 pub mod error;
 pub mod metric_samples;
 pub mod model_reports;
@@ -32,6 +33,7 @@ pub mod probes;
 pub mod rum;
 pub mod sqlite;
 pub mod status;
+pub mod users;
 
 use std::time::Duration;
 
@@ -40,11 +42,13 @@ use sqlx::{PgPool, SqlitePool};
 
 pub use alerts::{AlertHistoryRow, AlertRow, Alerts, GroupRow, OutboxRow, SilenceRow};
 pub use api_tokens::{ApiTokens, TokenRow};
+pub use audit::{Audit, AuditFilter, AuditRow};
 pub use error::{StorageError, redact_url};
 pub use metric_samples::{MetricSample, MetricSamples, canonical_labels};
 pub use probes::{ProbeDefinitions, ProbeResultRow, ProbeResults, StoredProbe, Tally};
 pub use rum::{ErrorDetail, RumEventRow, RumEvents};
 pub use status::{MaintenanceRow, StatusChangeRow, StatusStore};
+pub use users::{SessionRow, UserRow, Users};
 
 /// How long getting a pooled connection may take before the operation fails.
 pub const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
@@ -175,6 +179,16 @@ impl Store {
     /// The API tokens repository.
     pub fn api_tokens(&self) -> ApiTokens {
         ApiTokens::new(self.clone())
+    }
+
+    /// The users and their sessions.
+    pub fn users(&self) -> Users {
+        Users::new(self.clone())
+    }
+
+    /// The hash-chained audit trail.
+    pub fn audit(&self) -> Audit {
+        Audit::new(self.clone())
     }
 
     /// The probes defined through the API.

@@ -132,15 +132,19 @@ enum Kind {
     ProbeResults,
     StatusChanges,
     Alerting,
+    /// Sessions past their absolute expiry (they no longer sign anyone in; this only frees
+    /// the rows).
+    Sessions,
 }
 
 impl Kind {
-    const ALL: [Kind; 5] = [
+    const ALL: [Kind; 6] = [
         Kind::MetricSamples,
         Kind::RumEvents,
         Kind::ProbeResults,
         Kind::StatusChanges,
         Kind::Alerting,
+        Kind::Sessions,
     ];
 
     fn table(self) -> &'static str {
@@ -150,6 +154,7 @@ impl Kind {
             Kind::ProbeResults => "probe_results",
             Kind::StatusChanges => "status_changes",
             Kind::Alerting => "alert_history, notification_outbox, model_reports",
+            Kind::Sessions => "sessions",
         }
     }
 
@@ -160,6 +165,7 @@ impl Kind {
             // The status page's history goes back as far as its uptime bars.
             Kind::ProbeResults | Kind::StatusChanges => ages.probe_results_days,
             Kind::Alerting => ages.alerting_days,
+            Kind::Sessions => 0,
         }
     }
 
@@ -176,6 +182,7 @@ impl Kind {
             Kind::ProbeResults => probe_results_step(store, now, days, batch).await,
             Kind::StatusChanges => status_changes_step(store, now, days, batch).await,
             Kind::Alerting => alerting_step(store, now, days, batch).await,
+            Kind::Sessions => store.users().delete_expired_sessions(now, i64::MAX).await,
         }
     }
 }

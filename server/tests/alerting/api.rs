@@ -65,7 +65,7 @@ impl Server {
         assert!(
             store
                 .api_tokens()
-                .create("oncall-bot", &tokens::hash(&token), 1)
+                .create("oncall-bot", &tokens::hash(&token), "responder", 1)
                 .await
                 .expect("token")
         );

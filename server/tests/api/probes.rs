@@ -73,7 +73,7 @@ async fn token(database_url: &str, name: &str, revoked: bool) -> String {
     assert!(
         store
             .api_tokens()
-            .create(name, &tokens::hash(&token), 1)
+            .create(name, &tokens::hash(&token), "responder", 1)
             .await
             .expect("create")
     );

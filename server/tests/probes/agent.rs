@@ -30,7 +30,7 @@ impl Served {
             state
                 .store()
                 .api_tokens()
-                .create("agent", &tokens::hash(&token), 1)
+                .create("agent", &tokens::hash(&token), "responder", 1)
                 .await
                 .expect("stored")
         );

@@ -209,7 +209,7 @@ impl Server {
         assert!(
             self.store
                 .api_tokens()
-                .create("status-test", &tokens::hash(&token), 1)
+                .create("status-test", &tokens::hash(&token), "responder", 1)
                 .await
                 .expect("create")
         );

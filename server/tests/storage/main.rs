@@ -17,6 +17,7 @@ mod probes;
 mod retention;
 mod rum;
 mod store;
+mod users;
 
 pub use postgres::{execute, postgres_or_skip, postgres_url, with_param};
 

@@ -31,11 +31,11 @@ on_both_engines! {
         let repo = store.api_tokens();
         let token = tokens::generate().expect("token");
         let hash = tokens::hash(&token);
-        assert!(repo.create("ci", &hash, 1_000).await.expect("create"));
+        assert!(repo.create("ci", &hash, "commander", 1_000).await.expect("create"));
         let other = tokens::hash(&tokens::generate().expect("token"));
-        assert!(!repo.create("ci", &other, 2_000).await.expect("duplicate"), "the name is taken");
+        assert!(!repo.create("ci", &other, "viewer", 2_000).await.expect("duplicate"), "the name is taken");
 
-        assert_eq!(repo.authenticate(&hash, 5_000).await.expect("auth"), Some("ci".to_string()));
+        assert_eq!(repo.authenticate(&hash, 5_000).await.expect("auth"), Some(("ci".to_string(), "commander".to_string())));
         assert_eq!(repo.authenticate(&other, 5_000).await.expect("auth"), None);
         let listed = repo.list().await.expect("list");
         assert_eq!(listed.len(), 1);
@@ -50,7 +50,7 @@ on_both_engines! {
         assert!(!repo.revoke("nobody", 9_500).await.expect("unknown"));
         assert_eq!(repo.authenticate(&hash, 10_000).await.expect("auth"), None);
         assert_eq!(repo.list().await.expect("list")[0].revoked_ms, Some(9_000));
-        assert!(!repo.create("ci", &other, 11_000).await.expect("after revocation"), "a revoked name stays taken");
+        assert!(!repo.create("ci", &other, "viewer", 11_000).await.expect("after revocation"), "a revoked name stays taken");
     }
 }
 
@@ -149,7 +149,8 @@ on_both_engines! {
         store.migrate().await.expect("migrate");
         let expected: [(&str, &[(&str, &str)]); 4] = [
             ("api_tokens", &[("id", "integer"), ("name", "text"), ("token_sha256", "text"),
-                ("created_ms", "integer"), ("last_used_ms", "integer"), ("revoked_ms", "integer")]),
+                ("created_ms", "integer"), ("last_used_ms", "integer"), ("revoked_ms", "integer"),
+                ("role", "text")]),
             ("probes", &[("name", "text"), ("definition", "text"), ("created_ms", "integer"),
                 ("updated_ms", "integer")]),
             ("probe_results", &[("id", "integer"), ("probe", "text"), ("location", "text"),
