@@ -21,6 +21,7 @@ pub mod cli;
 pub mod config;
 pub mod http;
 pub mod pages;
+pub mod incidents;
 pub mod probes;
 pub mod routes;
 pub mod rum;

@@ -26,6 +26,7 @@ pub mod alerts;
 pub mod api_tokens;
 pub mod audit;
 pub mod error;
+pub mod incidents;
 pub mod metric_samples;
 pub mod model_reports;
 pub mod postgres;
@@ -209,6 +210,11 @@ impl Store {
     /// The model reports published from the app (quality and drift figures).
     pub fn model_reports(&self) -> model_reports::ModelReports {
         model_reports::ModelReports::new(self.clone())
+    }
+
+    /// The incidents: lifecycle, timeline, roles, status updates, linked alerts, figures.
+    pub fn incidents(&self) -> incidents::Incidents {
+        incidents::Incidents::new(self.clone())
     }
 }
 
