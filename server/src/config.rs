@@ -48,6 +48,9 @@ pub struct Config {
     pub alerting: crate::alerting::AlertingConfig,
     /// Sign-in, sessions and what is public (`[auth]`, see `docs/access.md`).
     pub auth: crate::auth::AuthConfig,
+    /// Incidents opened from alerts, reopening, and the rest of `[incidents]` (see
+    /// `docs/incidents.md`).
+    pub incidents: crate::incidents::IncidentSettings,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
@@ -158,6 +161,7 @@ impl Default for Config {
             maintenance: Vec::new(),
             alerting: crate::alerting::AlertingConfig::default(),
             auth: crate::auth::AuthConfig::default(),
+            incidents: crate::incidents::IncidentSettings::default(),
         }
     }
 }

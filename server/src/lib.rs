@@ -168,6 +168,12 @@ impl AppState {
                 state.dispatcher().clone(),
                 std::future::pending::<()>(),
             ));
+            tokio::spawn(incidents::auto::run(
+                state.store().clone(),
+                state.alerts().clone(),
+                state.config().incidents.clone(),
+                std::future::pending::<()>(),
+            ));
         }
         Ok(state)
     }

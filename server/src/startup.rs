@@ -145,6 +145,16 @@ pub async fn run(
         None
     };
 
+    // Opens and reopens incidents from firing alerts, notes their resolutions and notifications.
+    let incidents_task = config.alerting.enabled.then(|| {
+        tokio::spawn(crate::incidents::auto::run(
+            store.clone(),
+            state.alerts().clone(),
+            config.incidents.clone(),
+            until_stopped(stopped.clone()),
+        ))
+    });
+
     // Notes the components' state changes (the status feed) as they happen.
     let status_task = tokio::spawn(crate::status::run(
         state.status().clone(),
@@ -179,6 +189,9 @@ pub async fn run(
     }
     if let Some(forwarder) = forwarder {
         let _ = forwarder.await;
+    }
+    if let Some(task) = incidents_task {
+        let _ = task.await;
     }
     if let Some(writer) = rum_writer {
         let _ = writer.await;

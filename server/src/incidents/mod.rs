@@ -11,11 +11,13 @@
 //! - [`figures`]: MTTA and MTTR per severity.
 //! - [`playbooks`]: the embedded playbooks of `server/playbooks/`, parsed into steps to tick.
 //! - [`auto`]: after each alert evaluation, firing alerts open (or reopen) incidents.
+//! - [`changes`]: what people do to an incident, the role each needs, and its audit entry.
 //! - [`error`]: [`IncidentError`], in words a user can act on.
 //!
 //! The storage is [`crate::storage::incidents`] (`Store::incidents()`).
 
 pub mod auto;
+pub mod changes;
 pub mod communication;
 pub mod error;
 pub mod figures;
@@ -25,7 +27,7 @@ pub mod roles;
 pub mod severity;
 pub mod timeline;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 pub use communication::Visibility;
 pub use error::IncidentError;
@@ -42,7 +44,7 @@ pub use severity::Severity;
 ///                               # resolved reopens it; later, it opens a new incident
 /// ignore_alerts = ["Watchdog"]  # alert names that never open an incident
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct IncidentSettings {
     /// Whether firing alerts open and reopen incidents (default true). When false, incidents

@@ -3,6 +3,8 @@
 mod admin;
 mod alerts;
 mod health;
+mod incident_pages;
+pub mod incidents;
 mod model_reports;
 pub mod openapi;
 mod probes;
@@ -92,6 +94,39 @@ pub fn router(state: AppState) -> Router {
         .route("/api/audit", get(admin::audit_list))
         .route("/admin/audit", get(admin::audit_page))
         .route("/pages/pages.css", get(admin::stylesheet))
+        .route(
+            "/api/incidents",
+            get(incidents::list).post(incidents::create),
+        )
+        .route("/api/incidents/figures", get(incidents::figures))
+        .route("/api/incidents/{id}", get(incidents::one))
+        .route("/api/incidents/{id}/ack", post(incidents::acknowledge))
+        .route("/api/incidents/{id}/state", post(incidents::transition))
+        .route("/api/incidents/{id}/severity", post(incidents::severity))
+        .route("/api/incidents/{id}/roles", post(incidents::assign))
+        .route(
+            "/api/incidents/{id}/roles/{role}/{person}",
+            delete(incidents::unassign),
+        )
+        .route("/api/incidents/{id}/notes", post(incidents::note))
+        .route("/api/incidents/{id}/updates", post(incidents::update))
+        .route("/api/incidents/{id}/steps/{step}", post(incidents::tick))
+        .route(
+            "/incidents",
+            get(incident_pages::list_page).post(incident_pages::open),
+        )
+        .route("/incidents/{id}", get(incident_pages::detail_page))
+        .route("/incidents/{id}/ack", post(incident_pages::acknowledge))
+        .route("/incidents/{id}/state", post(incident_pages::transition))
+        .route("/incidents/{id}/severity", post(incident_pages::severity))
+        .route("/incidents/{id}/roles", post(incident_pages::assign))
+        .route(
+            "/incidents/{id}/roles/remove",
+            post(incident_pages::unassign),
+        )
+        .route("/incidents/{id}/notes", post(incident_pages::note))
+        .route("/incidents/{id}/updates", post(incident_pages::update))
+        .route("/incidents/{id}/steps", post(incident_pages::tick))
         .merge(crate::http::api_fallback())
         .fallback_service(
             static_files::service(state.dist_dir())

@@ -34,9 +34,8 @@ pub struct StatusSummary {
     pub page: PageInfo,
     pub status: PageStatus,
     pub components: Vec<ComponentView>,
-    /// Always empty until incident management is wired (issue 9).
-    #[schema(value_type = Vec<Object>)]
-    pub incidents: Vec<serde_json::Value>,
+    /// Incidents with a public status update in the last 7 days, active ones first.
+    pub incidents: Vec<crate::status::incidents::StatusIncident>,
     /// Windows in progress or scheduled, by start.
     pub scheduled_maintenances: Vec<MaintenanceView>,
 }
@@ -121,8 +120,23 @@ pub async fn page(State(state): State<AppState>) -> Result<Response, ApiError> {
                 .map_err(unavailable)?,
         );
     }
-    let html = page::render(&state.status().config().page_name, &snapshot, &histories);
+    let incidents = public_incidents(&state, snapshot.at_ms).await?;
+    let html = page::render(
+        &state.status().config().page_name,
+        &snapshot,
+        &histories,
+        &incidents,
+    );
     Ok(no_cache(Html(html).into_response()))
+}
+
+async fn public_incidents(
+    state: &AppState,
+    now_ms: i64,
+) -> Result<Vec<crate::status::incidents::StatusIncident>, ApiError> {
+    crate::status::incidents::public_incidents(state.store(), now_ms)
+        .await
+        .map_err(crate::incidents::changes::api_error)
 }
 
 /// The page's stylesheet.
@@ -191,7 +205,7 @@ pub async fn summary(State(state): State<AppState>) -> Result<Json<StatusSummary
                 probes: c.component.probes.clone(),
             })
             .collect(),
-        incidents: Vec::new(),
+        incidents: public_incidents(&state, snapshot.at_ms).await?,
         scheduled_maintenances: snapshot
             .windows
             .iter()

@@ -12,6 +12,7 @@
 
 pub mod evaluate;
 pub mod feed;
+pub mod incidents;
 pub mod maintenance;
 pub mod page;
 

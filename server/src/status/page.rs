@@ -45,7 +45,12 @@ fn day_class(availability: Option<f64>) -> &'static str {
 }
 
 /// The whole page.
-pub fn render(page_name: &str, snapshot: &Snapshot, histories: &[History]) -> String {
+pub fn render(
+    page_name: &str,
+    snapshot: &Snapshot,
+    histories: &[History],
+    incidents: &[super::incidents::StatusIncident],
+) -> String {
     let name = escape(page_name);
     let mut html = String::with_capacity(32 * 1024);
     let overall = snapshot.overall;
@@ -76,12 +81,7 @@ pub fn render(page_name: &str, snapshot: &Snapshot, histories: &[History]) -> St
     }
     html.push_str("</ul>\n</section>\n");
     chart(&mut html, snapshot, histories);
-    html.push_str(
-        "<section aria-labelledby=\"incidents\">\n<h2 id=\"incidents\">Active incidents</h2>\n\
-         <p>Incident management is not connected to this page yet (issue 9): when it is, \
-         incidents will be listed here with their latest public update. Until then this page \
-         shows only what the probes measure.</p>\n</section>\n",
-    );
+    incident_section(&mut html, incidents);
     maintenance(&mut html, snapshot);
     html.push_str(
         "<footer class=\"muted\"><p>Also as <a href=\"/api/status\">JSON</a> and as an \
@@ -89,6 +89,58 @@ pub fn render(page_name: &str, snapshot: &Snapshot, histories: &[History]) -> St
          </main>\n</body>\n</html>\n",
     );
     html
+}
+
+/// Active incidents (with every public update, newest first), then those resolved lately.
+fn incident_section(html: &mut String, incidents: &[super::incidents::StatusIncident]) {
+    let (active, recent): (Vec<_>, Vec<_>) = incidents.iter().partition(|i| i.is_active());
+    for (id, title, list, empty) in [
+        (
+            "incidents",
+            "Active incidents",
+            &active,
+            "No incident in progress.",
+        ),
+        (
+            "past-incidents",
+            "Recently resolved",
+            &recent,
+            "No incident resolved in the last 7 days.",
+        ),
+    ] {
+        let _ = write!(
+            html,
+            "<section aria-labelledby=\"{id}\">\n<h2 id=\"{id}\">{title}</h2>\n"
+        );
+        if list.is_empty() {
+            let _ = writeln!(html, "<p>{empty}</p>");
+        }
+        for incident in list.iter() {
+            let _ = write!(
+                html,
+                "<article class=\"incident impact-{impact}\">\n<h3>{name}</h3>\n\
+                 <p class=\"muted\">{status} · impact {impact}{components}</p>\n<ol class=\"updates\">\n",
+                impact = incident.impact,
+                name = escape(&incident.name),
+                status = incident.status,
+                components = if incident.components.is_empty() {
+                    String::new()
+                } else {
+                    format!(" · {}", escape(&incident.components.join(", ")))
+                },
+            );
+            for update in &incident.incident_updates {
+                let _ = writeln!(
+                    html,
+                    "<li><time datetime=\"{at}\">{at}</time> {body}</li>",
+                    at = escape(&update.created_at),
+                    body = escape(&update.body),
+                );
+            }
+            html.push_str("</ol>\n</article>\n");
+        }
+        html.push_str("</section>\n");
+    }
 }
 
 fn component(html: &mut String, c: &super::ComponentStatus, history: &History) {
@@ -323,4 +375,11 @@ polyline.line{fill:none}
 .legend li{font-size:.875rem;margin:.25rem 0}
 .swatch{display:inline-block;width:12px;height:12px;border-radius:2px;margin-right:6px;vertical-align:-1px}
 .windows li{margin:.5rem 0}
+.incident{background:#fff;border:1px solid #d0d7de;border-left:6px solid #4b5563;border-radius:6px;padding:12px;margin:0 0 12px}
+.incident h3{margin:0 0 .25rem;font-size:1rem;overflow-wrap:anywhere}
+.impact-critical{border-left-color:#b42318}
+.impact-major{border-left-color:#bc4c00}
+.impact-minor{border-left-color:#9a6700}
+.updates{margin:.5rem 0 0;padding-left:1.25rem}
+.updates li{margin:.25rem 0;overflow-wrap:anywhere}
 "#;

@@ -8,6 +8,7 @@
 //! one temporary database per test; without it a loud line says so (with `CI=true` it fails).
 
 mod audit;
+mod incidents_http;
 mod login;
 mod matrix;
 #[path = "../support/postgres.rs"]

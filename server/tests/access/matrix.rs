@@ -8,11 +8,13 @@ use serde_json::{Value, json};
 
 use super::Server;
 
-/// One route: method, path, body, and the least role allowed (`None`: public).
+/// One route: method, path, JSON body or form fields, and the least role allowed (`None`:
+/// public).
 struct Route {
     method: Method,
     path: &'static str,
     body: Option<Value>,
+    form: Option<Vec<(&'static str, &'static str)>>,
     least: Option<&'static str>,
 }
 
@@ -26,7 +28,19 @@ fn route(
         method,
         path,
         body,
+        form: None,
         least,
+    }
+}
+
+/// A page's form post.
+fn form(path: &'static str, fields: &[(&'static str, &'static str)], least: &'static str) -> Route {
+    Route {
+        method: Method::POST,
+        path,
+        body: None,
+        form: Some(fields.to_vec()),
+        least: Some(least),
     }
 }
 
@@ -161,6 +175,106 @@ fn routes() -> Vec<Route> {
         ),
         route(Method::GET, "/api/audit", None, Some("admin")),
         route(Method::GET, "/api/session", None, Some("viewer")),
+        route(Method::GET, "/api/incidents", None, Some("viewer")),
+        route(Method::GET, "/api/incidents/figures", None, Some("viewer")),
+        route(Method::GET, "/api/incidents/1", None, Some("viewer")),
+        route(
+            Method::POST,
+            "/api/incidents",
+            Some(json!({"title": "matrix", "severity": "SEV3"})),
+            Some("responder"),
+        ),
+        route(
+            Method::POST,
+            "/api/incidents/1/ack",
+            None,
+            Some("responder"),
+        ),
+        route(
+            Method::POST,
+            "/api/incidents/1/state",
+            Some(json!({"state": "triaged"})),
+            Some("responder"),
+        ),
+        route(
+            Method::POST,
+            "/api/incidents/1/severity",
+            Some(json!({"severity": "SEV2"})),
+            Some("responder"),
+        ),
+        route(
+            Method::POST,
+            "/api/incidents/1/roles",
+            Some(json!({"role": "sme", "person": "dba"})),
+            Some("commander"),
+        ),
+        route(
+            Method::DELETE,
+            "/api/incidents/1/roles/sme/nobody",
+            None,
+            Some("commander"),
+        ),
+        route(
+            Method::POST,
+            "/api/incidents/1/notes",
+            Some(json!({"text": "a note"})),
+            Some("responder"),
+        ),
+        route(
+            Method::POST,
+            "/api/incidents/1/updates",
+            Some(json!({"visibility": "internal", "body": "in"})),
+            Some("responder"),
+        ),
+        route(
+            Method::POST,
+            "/api/incidents/1/updates",
+            Some(json!({"visibility": "public", "body": "out"})),
+            Some("commander"),
+        ),
+        route(
+            Method::POST,
+            "/api/incidents/1/steps/diagnosis-1",
+            Some(json!({"checked": true})),
+            Some("responder"),
+        ),
+        form(
+            "/incidents",
+            &[("title", "by form"), ("severity", "SEV4")],
+            "responder",
+        ),
+        form(
+            "/incidents/1/notes",
+            &[("text", "a form note")],
+            "responder",
+        ),
+        form(
+            "/incidents/1/steps",
+            &[("step", "diagnosis-2"), ("checked", "true")],
+            "responder",
+        ),
+        form(
+            "/incidents/1/updates",
+            &[("visibility", "public"), ("body", "form out")],
+            "commander",
+        ),
+        form(
+            "/incidents/1/roles",
+            &[("role", "on_call"), ("person", "ana")],
+            "commander",
+        ),
+        form(
+            "/incidents/1/state",
+            &[("state", "diagnosing")],
+            "responder",
+        ),
+        // Last: closing stops every other change.
+        route(
+            Method::POST,
+            "/api/incidents/1/state",
+            Some(json!({"state": "closed"})),
+            Some("commander"),
+        ),
         // Public: the beacon of the app (a bad body is a 4xx, never 401/403).
         route(Method::POST, "/api/rum", Some(json!({})), None),
         route(Method::GET, "/api/status", None, None),
@@ -178,6 +292,9 @@ async fn send(server: &Server, route: &Route, token: Option<&str>) -> (u16, Stri
     }
     if let Some(body) = &route.body {
         request = request.json(body);
+    }
+    if let Some(fields) = &route.form {
+        request = request.form(fields);
     }
     let response = request.send().await.expect("request");
     let status = response.status().as_u16();
@@ -208,6 +325,7 @@ async fn only_the_allowed_roles_pass() {
             .await
             .expect("token")
     );
+    open_incident_one(&server).await;
     let mut failures = Vec::new();
     for route in routes() {
         let (anonymous, body) = send(&server, &route, None).await;
@@ -242,6 +360,7 @@ async fn only_the_allowed_roles_pass() {
 async fn sessions_without_the_csrf_token_change_nothing() {
     let server = Server::start().await;
     server.add_user("boss", "admin").await;
+    open_incident_one(&server).await;
     let session = server.sign_in("boss").await;
     let mut failures = Vec::new();
     for route in routes() {
@@ -251,6 +370,9 @@ async fn sessions_without_the_csrf_token_change_nothing() {
         let mut request = server.with_session(route.method.clone(), route.path, &session, false);
         if let Some(body) = &route.body {
             request = request.json(body);
+        }
+        if let Some(fields) = &route.form {
+            request = request.form(fields);
         }
         let response = request.send().await.expect("request");
         if response.status() != 403 {
@@ -277,7 +399,39 @@ async fn sessions_without_the_csrf_token_change_nothing() {
             .iter()
             .map(|r| r.action.as_str())
             .collect::<Vec<_>>(),
-        ["login.success"],
-        "nothing but the sign-in was done"
+        ["login.success", "incident.open"],
+        "nothing but the set-up and the sign-in was done"
     );
+}
+
+/// Incident 1, with the Application Down playbook, opened by a commander.
+async fn open_incident_one(server: &Server) {
+    let token = server::auth::tokens::generate().expect("token");
+    assert!(
+        server
+            .store
+            .api_tokens()
+            .create(
+                "setup-token",
+                &server::auth::tokens::hash(&token),
+                "commander",
+                1
+            )
+            .await
+            .expect("token")
+    );
+    let response = server
+        .client
+        .post(server.url("/api/incidents"))
+        .bearer_auth(token)
+        .json(
+            &json!({"title": "the matrix's incident", "severity": "SEV2",
+                      "components": ["api"], "playbook": "application-down"}),
+        )
+        .send()
+        .await
+        .expect("open");
+    assert_eq!(response.status(), 201);
+    let body: Value = response.json().await.expect("json");
+    assert_eq!(body["id"], 1);
 }
