@@ -64,6 +64,8 @@ export async function startServer({ distDir, args = [] } = {}) {
 
   return {
     url,
+    binary,
+    dataDir,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGTERM');

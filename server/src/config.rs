@@ -396,6 +396,14 @@ impl Config {
         self.auth
             .validate()
             .map_err(|reason| ("auth".to_string(), reason))?;
+        self.incidents
+            .oncall
+            .validate()
+            .map_err(|reason| ("incidents.oncall".to_string(), reason))?;
+        self.incidents
+            .ticketing
+            .validate()
+            .map_err(|reason| ("incidents.ticketing".to_string(), reason))?;
         Ok(())
     }
 
@@ -410,6 +418,13 @@ impl Config {
             .iter()
             .map(|c| c.redacted())
             .collect();
+        let ticketing = &mut copy.incidents.ticketing;
+        ticketing.url = crate::alerting::notify::spec::redact_webhook_url(&ticketing.url);
+        for secret in [&mut ticketing.bearer_token, &mut ticketing.basic_password] {
+            if secret.is_some() {
+                *secret = Some("***".to_string());
+            }
+        }
         copy
     }
 }
@@ -424,8 +439,10 @@ fn is_origin(text: &str) -> bool {
         && !authority.contains(['/', '?', '#', '@', ' '])
 }
 
-/// Variables with the prefix that are not configuration keys.
-const IGNORED_ENV: [&str; 1] = ["CSV_ANALYZER_LOG"];
+/// Variables with the prefix that are not configuration keys: the log filter, and the binary
+/// the test scripts run (`scripts/test.sh` exports it for the browser tests, whose servers
+/// inherit it).
+const IGNORED_ENV: [&str; 2] = ["CSV_ANALYZER_LOG", "CSV_ANALYZER_BIN"];
 
 /// A provider holding one environment variable, `CSV_ANALYZER_A__B=v` → `a.b = v` (the value
 /// read as TOML when it parses, e.g. numbers and booleans, else as a string).
@@ -653,6 +670,12 @@ mod tests {
         assert_eq!(config.alerting.channels[0].name, "oncall-slack");
         assert_eq!(config.alerting.routes[0].channel, "oncall-slack");
         assert_eq!(config.alerting.rules[0].threshold, Some(0.05));
+        // Then access and incidents.
+        assert_eq!(config.auth, crate::auth::AuthConfig::default());
+        assert_eq!(config.incidents.oncall.people, ["alice", "bob", "carol"]);
+        assert_eq!(config.incidents.oncall.time_zone, "Europe/Paris");
+        assert!(config.incidents.ticketing.enabled);
+        assert_eq!(config.incidents.reopen_window_seconds, 3600);
     }
 
     #[test]

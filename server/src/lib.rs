@@ -20,8 +20,8 @@ pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod http;
-pub mod pages;
 pub mod incidents;
+pub mod pages;
 pub mod probes;
 pub mod routes;
 pub mod rum;
@@ -62,6 +62,7 @@ struct StateInner {
     alerts: alerting::engine::Engine,
     dispatcher: alerting::dispatch::Dispatcher,
     login_limiter: auth::login_limit::LoginLimiter,
+    tickets: incidents::tickets::Tickets,
 }
 
 impl AppState {
@@ -108,9 +109,21 @@ impl AppState {
             config.auth.login_failures_per_client,
             Duration::from_secs(config.auth.login_window_seconds),
         );
+        let tickets = incidents::tickets::Tickets::new(
+            &config.incidents.ticketing,
+            &config.alerting.external_url,
+            store.clone(),
+        )
+        .map_err(|reason| {
+            std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!("incidents.ticketing: {reason}"),
+            )
+        })?;
         Ok(Self {
             inner: Arc::new(StateInner {
                 login_limiter,
+                tickets,
                 config,
                 store,
                 metrics,
@@ -172,6 +185,7 @@ impl AppState {
                 state.store().clone(),
                 state.alerts().clone(),
                 state.config().incidents.clone(),
+                Some(state.tickets().clone()),
                 std::future::pending::<()>(),
             ));
         }
@@ -218,6 +232,11 @@ impl AppState {
     /// Failed sign-ins per name and per client network.
     pub fn login_limiter(&self) -> &auth::login_limit::LoginLimiter {
         &self.inner.login_limiter
+    }
+
+    /// The ticket requests of incident changes.
+    pub fn tickets(&self) -> &incidents::tickets::Tickets {
+        &self.inner.tickets
     }
 
     pub fn dist_dir(&self) -> &Path {

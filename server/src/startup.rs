@@ -151,9 +151,23 @@ pub async fn run(
             store.clone(),
             state.alerts().clone(),
             config.incidents.clone(),
+            Some(state.tickets().clone()),
             until_stopped(stopped.clone()),
         ))
     });
+    // Escalates incidents nobody acknowledged (a no-op without a rotation or a commander).
+    let escalation_channel = crate::incidents::escalation::EscalationChannel::from_settings(
+        &config.incidents.oncall,
+        &config.alerting.channels,
+        &config.alerting.external_url,
+    )
+    .map_err(|reason| StartupError::Other(format!("incidents.oncall: {reason}")))?;
+    let escalation_task = tokio::spawn(crate::incidents::escalation::run(
+        store.clone(),
+        config.incidents.oncall.clone(),
+        escalation_channel,
+        until_stopped(stopped.clone()),
+    ));
 
     // Notes the components' state changes (the status feed) as they happen.
     let status_task = tokio::spawn(crate::status::run(
@@ -193,6 +207,7 @@ pub async fn run(
     if let Some(task) = incidents_task {
         let _ = task.await;
     }
+    let _ = escalation_task.await;
     if let Some(writer) = rum_writer {
         let _ = writer.await;
     }

@@ -216,9 +216,24 @@ async fn check_csrf(
     Ok((ok, Body::from(bytes)))
 }
 
-/// False when an `Origin` header names a host other than the request's `Host`.
+/// False when the browser says the request comes from another site: `Sec-Fetch-Site:
+/// cross-site`, or an `Origin` naming a host other than the request's `Host`. `Origin: null`
+/// (what Chromium sends for a form post from a page served with `Referrer-Policy:
+/// no-referrer`, as ours are) says nothing, and is left to the CSRF token.
 fn same_origin(headers: &HeaderMap) -> bool {
-    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
+    if headers
+        .get("sec-fetch-site")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|site| site.trim().eq_ignore_ascii_case("cross-site"))
+    {
+        return false;
+    }
+    let Some(origin) = headers
+        .get(header::ORIGIN)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|origin| *origin != "null")
+    else {
         return true;
     };
     let origin_host = origin
@@ -232,6 +247,46 @@ fn same_origin(headers: &HeaderMap) -> bool {
         .and_then(|v| v.split(',').next())
         .map(str::trim);
     host.is_some_and(|host| host.eq_ignore_ascii_case(origin_host))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.insert(*name, HeaderValue::from_static(value));
+        }
+        map
+    }
+
+    #[test]
+    fn foreign_origins_and_cross_site_fetches_are_refused() {
+        assert!(same_origin(&headers(&[("host", "a.example:8080")])));
+        assert!(same_origin(&headers(&[
+            ("host", "a.example:8080"),
+            ("origin", "https://a.example:8080"),
+        ])));
+        assert!(!same_origin(&headers(&[
+            ("host", "a.example:8080"),
+            ("origin", "https://evil.example"),
+        ])));
+        assert!(same_origin(&headers(&[
+            ("host", "a.example"),
+            ("origin", "null")
+        ])));
+        assert!(!same_origin(&headers(&[
+            ("host", "a.example"),
+            ("origin", "null"),
+            ("sec-fetch-site", "cross-site"),
+        ])));
+        assert!(same_origin(&headers(&[
+            ("host", "a.example"),
+            ("sec-fetch-site", "same-origin"),
+        ])));
+    }
 }
 
 /// The request's [`Authentication`] (anonymous when the middleware did not run).

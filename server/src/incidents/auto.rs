@@ -350,6 +350,7 @@ pub async fn run(
     store: Store,
     engine: Engine,
     settings: IncidentSettings,
+    tickets: Option<super::tickets::Tickets>,
     shutdown: impl Future<Output = ()>,
 ) {
     let mut shutdown = std::pin::pin!(shutdown);
@@ -383,7 +384,16 @@ pub async fn run(
             }
         };
         match step(&store, &alerts, &settings, crate::probes::unix_now_ms()).await {
-            Ok(report) if !report.is_empty() => tracing::debug!(?report, "incident step"),
+            Ok(report) if !report.is_empty() => {
+                tracing::debug!(?report, "incident step");
+                if let Some(tickets) = &tickets {
+                    for id in &report.opened {
+                        if let Ok(Some(incident)) = store.incidents().get(*id).await {
+                            tickets.incident(super::ticketing::TicketEvent::Opened, incident);
+                        }
+                    }
+                }
+            }
             Ok(_) => {}
             Err(error) => {
                 tracing::warn!(error = %error, "the incident step failed; retrying at the next one")

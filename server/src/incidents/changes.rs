@@ -5,11 +5,17 @@
 //!
 //! | change | least role |
 //! |---|---|
-//! | open, acknowledge, move (not to closed), severity, note, internal update, tick a step, link an alert | responder |
-//! | close, assign or unassign a role, public status update | commander |
+//! | open, acknowledge, move (not to closed), severity, note, internal update, tick a step, update a corrective action | responder |
+//! | close, assign or unassign a role, public status update, start, edit or publish a post-mortem, add a corrective action | commander |
+//!
+//! Moving an incident to resolved (or closed) also drafts its post-mortem when its severity is
+//! one of `[incidents.postmortem] severities` (SEV1 and SEV2 by default).
 
 use serde_json::json;
 
+use super::actions::{ActionChange, NewAction};
+use super::postmortem::{PostmortemChange, PostmortemError, PostmortemSettings};
+use super::ticketing::TicketEvent;
 use super::{IncidentError, Role, Severity, State, Visibility};
 use crate::audit;
 use crate::auth::{self, Principal};
@@ -40,6 +46,10 @@ pub enum Change {
         step: String,
         checked: bool,
     },
+    StartPostmortem,
+    EditPostmortem(PostmortemChange),
+    PublishPostmortem,
+    AddAction(NewAction),
 }
 
 impl Change {
@@ -52,7 +62,11 @@ impl Change {
             | Change::Update {
                 visibility: Visibility::Public,
                 ..
-            } => auth::Role::Commander,
+            }
+            | Change::StartPostmortem
+            | Change::EditPostmortem(_)
+            | Change::PublishPostmortem
+            | Change::AddAction(_) => auth::Role::Commander,
             _ => auth::Role::Responder,
         }
     }
@@ -68,6 +82,10 @@ impl Change {
             Change::Note(_) => "incident.note",
             Change::Update { .. } => "incident.status_update",
             Change::Tick { .. } => "incident.playbook_step",
+            Change::StartPostmortem => "postmortem.create",
+            Change::EditPostmortem(_) => "postmortem.update",
+            Change::PublishPostmortem => "postmortem.publish",
+            Change::AddAction(_) => "action.create",
         }
     }
 
@@ -85,8 +103,23 @@ impl Change {
                 json!({ "visibility": visibility.as_str(), "chars": body.chars().count() })
             }
             Change::Tick { step, checked } => json!({ "step": step, "checked": checked }),
+            Change::StartPostmortem | Change::PublishPostmortem => json!({}),
+            Change::EditPostmortem(change) => json!({
+                "summary": change.summary.is_some(),
+                "impact": change.impact.is_some(),
+                "whys": change.whys.as_ref().map(Vec::len),
+            }),
+            Change::AddAction(new) => json!({
+                "title": new.title, "owner": new.owner, "due_date": new.due_date,
+            }),
         }
     }
+}
+
+/// A ticket request a change causes.
+enum Ticket {
+    Incident(TicketEvent),
+    Action(super::actions::CorrectiveAction),
 }
 
 /// An [`IncidentError`] as an HTTP answer.
@@ -105,6 +138,24 @@ pub fn api_error(error: IncidentError) -> ApiError {
     }
 }
 
+/// A [`PostmortemError`] as an HTTP answer.
+pub fn postmortem_error(error: PostmortemError) -> ApiError {
+    if error.is_not_found() {
+        ApiError::NotFound(error.to_string())
+    } else if error.is_conflict() {
+        ApiError::Conflict(error.to_string())
+    } else if error.is_invalid() {
+        ApiError::BadRequest(error.to_string())
+    } else if let PostmortemError::Storage(storage) = error {
+        tracing::warn!(error = %storage, "the post-mortems store failed");
+        ApiError::Unavailable {
+            reason: "the database did not answer".to_string(),
+        }
+    } else {
+        ApiError::internal(error.to_string())
+    }
+}
+
 fn refuse(who: &Principal, needed: auth::Role, what: &str) -> ApiError {
     ApiError::Forbidden(format!(
         "{what} needs the {needed} role; {} is a {}",
@@ -114,7 +165,7 @@ fn refuse(who: &Principal, needed: auth::Role, what: &str) -> ApiError {
 
 /// Opens an incident by hand (responder).
 pub async fn open(
-    store: &Store,
+    state: &crate::AppState,
     who: &Principal,
     title: &str,
     severity: Severity,
@@ -125,6 +176,7 @@ pub async fn open(
     if !who.role.allows(auth::Role::Responder) {
         return Err(refuse(who, auth::Role::Responder, "opening an incident"));
     }
+    let store = state.store();
     if let Some(name) = &playbook
         && super::playbooks::find(name).is_none()
     {
@@ -157,17 +209,22 @@ pub async fn open(
                 "components": incident.components }),
     )
     .await?;
+    state
+        .tickets()
+        .incident(TicketEvent::Opened, incident.clone());
     Ok(incident)
 }
 
 /// Checks `who` may make `change`, makes it, and records it in the audit trail.
 pub async fn apply(
-    store: &Store,
+    state: &crate::AppState,
     who: &Principal,
     id: i64,
     change: Change,
     now_ms: i64,
 ) -> Result<(), ApiError> {
+    let store = state.store();
+    let postmortems: &PostmortemSettings = &state.config().incidents.postmortem;
     let needed = change.least_role();
     if !who.role.allows(needed) {
         return Err(refuse(who, needed, "this change"));
@@ -202,14 +259,81 @@ pub async fn apply(
             .tick_playbook_step(id, step, *checked, actor, now_ms)
             .await
             .map(drop),
+        Change::StartPostmortem
+        | Change::EditPostmortem(_)
+        | Change::PublishPostmortem
+        | Change::AddAction(_) => Ok(()),
     };
     result.map_err(api_error)?;
+    let repo = store.postmortems();
+    let mut tickets = Vec::new();
+    if let Change::Move(State::Resolved) = change {
+        tickets.push(Ticket::Incident(TicketEvent::Resolved));
+    }
+    let written = match &change {
+        Change::StartPostmortem => repo.create_draft(id, actor, now_ms).await.map(drop),
+        Change::EditPostmortem(edit) => repo.update(id, edit, actor, now_ms).await.map(drop),
+        Change::PublishPostmortem => repo.publish(id, actor, now_ms).await.map(drop),
+        Change::AddAction(new) => repo.add_action(id, new, actor, now_ms).await.map(|action| {
+            tickets.push(Ticket::Action(action));
+        }),
+        Change::Move(State::Resolved | State::Closed) => repo
+            .draft_on_resolution(id, postmortems, now_ms)
+            .await
+            .map(drop),
+        _ => Ok(()),
+    };
+    written.map_err(postmortem_error)?;
+    if !tickets.is_empty()
+        && let Ok(Some(incident)) = incidents.get(id).await
+    {
+        for ticket in tickets {
+            match ticket {
+                Ticket::Incident(event) => state.tickets().incident(event, incident.clone()),
+                Ticket::Action(action) => state.tickets().action(incident.clone(), action),
+            }
+        }
+    }
     audit::record_or_unavailable(
         store,
         actor,
         change.action(),
         &id.to_string(),
         change.detail(),
+    )
+    .await
+}
+
+/// Changes a corrective action (a responder: owners mark their own actions done).
+pub async fn update_action(
+    store: &Store,
+    who: &Principal,
+    action_id: i64,
+    change: ActionChange,
+    now_ms: i64,
+) -> Result<(), ApiError> {
+    if !who.role.allows(auth::Role::Responder) {
+        return Err(refuse(
+            who,
+            auth::Role::Responder,
+            "changing a corrective action",
+        ));
+    }
+    let action = store
+        .postmortems()
+        .update_action(action_id, &change, &who.name, now_ms)
+        .await
+        .map_err(postmortem_error)?;
+    audit::record_or_unavailable(
+        store,
+        &who.name,
+        "action.update",
+        &action_id.to_string(),
+        json!({
+            "incident": action.incident_id,
+            "title": change.title, "owner": change.owner, "due_date": change.due_date,
+            "status": change.status.map(|s| s.as_str()),
+        }),
     )
     .await
 }

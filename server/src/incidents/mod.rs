@@ -16,15 +16,21 @@
 //!
 //! The storage is [`crate::storage::incidents`] (`Store::incidents()`).
 
+pub mod actions;
 pub mod auto;
 pub mod changes;
 pub mod communication;
 pub mod error;
+pub mod escalation;
 pub mod figures;
 pub mod lifecycle;
+pub mod oncall;
 pub mod playbooks;
+pub mod postmortem;
 pub mod roles;
 pub mod severity;
+pub mod ticketing;
+pub mod tickets;
 pub mod timeline;
 
 use serde::{Deserialize, Serialize};
@@ -56,6 +62,12 @@ pub struct IncidentSettings {
     /// `alertname`s that never open an incident (default `["Watchdog"]`: it fires all the
     /// time on purpose, to show the pipeline works).
     pub ignore_alerts: Vec<String>,
+    /// Which resolved incidents get a post-mortem draft (`[incidents.postmortem]`).
+    pub postmortem: postmortem::PostmortemSettings,
+    /// The weekly on-call rotation and escalation (`[incidents.oncall]`).
+    pub oncall: oncall::RotationSettings,
+    /// The ticketing webhook (`[incidents.ticketing]`).
+    pub ticketing: ticketing::TicketingSettings,
 }
 
 impl Default for IncidentSettings {
@@ -64,6 +76,9 @@ impl Default for IncidentSettings {
             auto_open: true,
             reopen_window_seconds: 3600,
             ignore_alerts: vec!["Watchdog".to_string()],
+            postmortem: postmortem::PostmortemSettings::default(),
+            oncall: oncall::RotationSettings::default(),
+            ticketing: ticketing::TicketingSettings::default(),
         }
     }
 }

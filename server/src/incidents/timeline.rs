@@ -67,6 +67,7 @@ pub fn describe(kind: &str, detail: &serde_json::Value) -> String {
                 if checked { "done" } else { "reopened" }
             )
         }
-        other => other.to_string(),
+        super::escalation::ESCALATED => super::escalation::describe(detail),
+        other => super::postmortem::describe(other, detail).unwrap_or_else(|| other.to_string()),
     }
 }

@@ -11,6 +11,7 @@ use crate::incidents::lifecycle::ALL_STATES;
 use crate::incidents::roles::ALL_ROLES;
 use crate::incidents::severity::ALL_SEVERITIES;
 use crate::routes::incidents::{IncidentDetail, IncidentView, ListQuery, StepView};
+use crate::routes::oncall::OnCallNow;
 
 fn time(text: &str) -> String {
     format!("<time datetime=\"{t}\">{t}</time>", t = escape(text))
@@ -50,9 +51,30 @@ pub fn render_list(
     who: &Principal,
     query: &ListQuery,
     incidents: &[IncidentView],
+    on_call: &OnCallNow,
     error: Option<&str>,
 ) -> String {
     let mut body = String::from("<h1>Incidents</h1>\n");
+    match &on_call.now {
+        Some(now) => {
+            let _ = writeln!(
+                body,
+                "<p class=\"notice\" id=\"on-call\">On call now: <strong>{person}</strong> until {until}{over}{commander}</p>",
+                person = escape(&now.person),
+                until = time(&now.until),
+                over = if now.overridden { " (override)" } else { "" },
+                commander = on_call
+                    .commander
+                    .as_deref()
+                    .map(|c| format!(" · commander: {}", escape(c)))
+                    .unwrap_or_default(),
+            );
+        }
+        None => body.push_str(
+            "<p class=\"notice\" id=\"on-call\">No on-call rotation is configured \
+             (<code>[incidents.oncall]</code>).</p>\n",
+        ),
+    }
     if let Some(error) = error {
         let _ = writeln!(
             body,
@@ -412,6 +434,8 @@ pub fn render_detail(who: &Principal, detail: &IncidentDetail, error: Option<&st
     }
     body.push_str("</ol></section>\n");
 
+    postmortem_section(&mut body, who, detail);
+
     if !detail.alerts.is_empty() {
         body.push_str("<section aria-labelledby=\"h-alerts\"><h2 id=\"h-alerts\">Alerts</h2><ul class=\"card\">\n");
         for alert in &detail.alerts {
@@ -435,4 +459,132 @@ pub fn render_detail(who: &Principal, detail: &IncidentDetail, error: Option<&st
         Some(who),
         &body,
     )
+}
+
+/// The post-mortem (seed §4.2's template: summary and impact, timeline, 5 whys, corrective
+/// actions), with its forms for commanders and the actions' status forms for responders.
+fn postmortem_section(body: &mut String, who: &Principal, detail: &IncidentDetail) {
+    let id = detail.incident.id;
+    let commander = who.role.allows(AccessRole::Commander);
+    body.push_str(
+        "<section aria-labelledby=\"h-postmortem\"><h2 id=\"h-postmortem\">Post-mortem</h2>\n",
+    );
+    let Some(postmortem) = &detail.postmortem else {
+        body.push_str(
+            "<p class=\"card\">No post-mortem yet: SEV1 and SEV2 incidents get a draft when they \
+             are resolved.</p>\n",
+        );
+        if commander {
+            body.push_str(&form(who, id, "postmortem", "", "Start a post-mortem"));
+        }
+        body.push_str("</section>\n");
+        return;
+    };
+    let _ = write!(
+        body,
+        "<div class=\"card\" id=\"postmortem\"><p class=\"muted\">{status} · by {author} · \
+         updated {updated}{published} · <a href=\"/api/incidents/{id}/postmortem.md\">Markdown</a></p>\n\
+         <h3>Summary</h3><p>{summary}</p>\n<h3>Impact</h3><p>{impact}</p>\n\
+         <h3>Timeline</h3><p class=\"muted\">The incident's timeline above, as it is.</p>\n\
+         <h3>Root cause (5 whys)</h3>",
+        status = escape(&postmortem.status),
+        author = escape(&postmortem.author),
+        updated = time(&postmortem.updated_at),
+        published = postmortem
+            .published_at
+            .as_deref()
+            .map(|at| format!(" · published {}", time(at)))
+            .unwrap_or_default(),
+        summary = escape(&postmortem.summary),
+        impact = escape(&postmortem.impact),
+    );
+    if postmortem.whys.is_empty() {
+        body.push_str("<p>Not written yet.</p>");
+    } else {
+        body.push_str("<ol>");
+        for why in &postmortem.whys {
+            let _ = write!(
+                body,
+                "<li><strong>{}</strong> {}</li>",
+                escape(&why.why),
+                escape(&why.answer)
+            );
+        }
+        body.push_str("</ol>");
+        if let Some(root) = &postmortem.root_cause {
+            let _ = write!(body, "<p>Root cause: <strong>{}</strong></p>", escape(root));
+        }
+    }
+    body.push_str("<h3>Corrective actions</h3>");
+    if detail.actions.is_empty() {
+        body.push_str("<p>None yet.</p>");
+    } else {
+        body.push_str(
+            "<div class=\"scroll\"><table><thead><tr><th scope=\"col\">Action</th>\
+             <th scope=\"col\">Owner</th><th scope=\"col\">Due</th><th scope=\"col\">Status</th>\
+             </tr></thead><tbody>",
+        );
+        let back = format!("/incidents/{id}");
+        for action in &detail.actions {
+            let status = if who.role.allows(AccessRole::Responder) {
+                super::actions::status_form(who, action.id, &action.status, &back)
+            } else {
+                escape(&action.status)
+            };
+            let _ = write!(
+                body,
+                "<tr><td>{title}</td><td>{owner}</td><td>{due}</td><td>{status}</td></tr>",
+                title = escape(&action.title),
+                owner = escape(&action.owner),
+                due = if action.overdue {
+                    format!(
+                        "<span class=\"overdue\">{} (overdue)</span>",
+                        escape(&action.due_date)
+                    )
+                } else {
+                    escape(&action.due_date)
+                },
+            );
+        }
+        body.push_str("</tbody></table></div>");
+    }
+    body.push_str("</div>\n");
+    if commander {
+        let mut fields = format!(
+            "<label>Summary <textarea name=\"summary\" maxlength=\"10000\">{}</textarea></label>\
+             <label>Impact <textarea name=\"impact\" maxlength=\"10000\">{}</textarea></label>",
+            escape(&postmortem.summary),
+            escape(&postmortem.impact)
+        );
+        for n in 1..=5 {
+            let why = postmortem.whys.get(n - 1);
+            let _ = write!(
+                fields,
+                "<label>Why {n}? <input name=\"why{n}\" maxlength=\"2000\" value=\"{q}\"></label>\
+                 <label>Because {n} <input name=\"answer{n}\" maxlength=\"2000\" value=\"{a}\"></label>",
+                q = escape(why.map_or("", |w| w.why.as_str())),
+                a = escape(why.map_or("", |w| w.answer.as_str())),
+            );
+        }
+        body.push_str(&form(
+            who,
+            id,
+            "postmortem/edit",
+            &fields,
+            "Save post-mortem",
+        ));
+        body.push_str(&form(
+            who,
+            id,
+            "actions",
+            "<label>Action <input name=\"title\" required maxlength=\"200\"></label>\
+             <label>Owner <input name=\"owner\" required maxlength=\"64\"></label>\
+             <label>Due <input name=\"due_date\" type=\"date\" required></label>",
+            "Add action",
+        ));
+        if postmortem.status == "draft" {
+            body.push_str(&form(who, id, "postmortem/publish", "", "Publish"));
+        }
+    }
+    body.push_str("</section>\n");
 }

@@ -5,9 +5,11 @@
 //!
 //! - [`layout`]: the page frame (navigation, who is signed in, the sign-out form).
 //! - [`login`]: the sign-in form.
-//! - [`incidents`]: the incident list and the incident page.
+//! - [`incidents`]: the incident list and the incident page (with its post-mortem).
+//! - [`actions`]: every incident's corrective actions, overdue first.
 //! - [`audit`]: the audit trail with its filters.
 
+pub mod actions;
 pub mod audit;
 pub mod incidents;
 pub mod layout;

@@ -9,6 +9,9 @@
 //! | `POST /incidents` | opens one: `title`, `severity`, `components` (comma-separated), `playbook` |
 //! | `GET /incidents/{id}` | the incident page |
 //! | `POST /incidents/{id}/ack`, `/state`, `/severity`, `/roles`, `/roles/remove`, `/notes`, `/updates`, `/steps` | the changes |
+//! | `POST /incidents/{id}/postmortem`, `/postmortem/edit`, `/postmortem/publish`, `/actions` | the post-mortem and its corrective actions |
+//! | `GET /actions` | every incident's corrective actions, overdue first (filters `status`, `owner`, `overdue`) |
+//! | `POST /actions/{id}` | changes an action's status (`status`, and `back` the page to return to) |
 
 use axum::Form;
 use axum::extract::rejection::{FormRejection, PathRejection, QueryRejection};
@@ -18,13 +21,17 @@ use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
 
 use super::incidents::{IncidentView, ListQuery, detail, filter};
+use super::postmortems::{ActionQuery, action_filter, listed_views, today};
 use super::session::require_page;
 use crate::AppState;
 use crate::auth::principal::SignedIn;
 use crate::auth::{Principal, Viewer};
 use crate::http::ApiError;
-use crate::incidents::changes::{self, Change, api_error};
+use crate::incidents::actions::{ActionChange, ActionStatus, NewAction};
+use crate::incidents::changes::{self, Change, api_error, postmortem_error};
+use crate::incidents::postmortem::{PostmortemChange, Why};
 use crate::incidents::{Role, Severity, State as IncidentState, Visibility};
+use crate::pages::actions::render_actions;
 use crate::pages::incidents::{render_detail, render_list};
 
 fn see_other(location: &str) -> Response {
@@ -72,9 +79,10 @@ async fn list_response(
         Err(refused) => (Vec::new(), Some(refused.to_string())),
     };
     let views: Vec<IncidentView> = rows.iter().map(IncidentView::from).collect();
+    let on_call = super::oncall::on_call_now(state, crate::probes::unix_now_ms()).await?;
     Ok((
         status,
-        Html(render_list(who, query, &views, error.as_deref())),
+        Html(render_list(who, query, &views, &on_call, error.as_deref())),
     )
         .into_response())
 }
@@ -112,7 +120,7 @@ pub async fn open(
             .collect();
         let playbook = Some(form.playbook.trim().to_string()).filter(|p| !p.is_empty());
         changes::open(
-            state.store(),
+            &state,
             &who,
             &form.title,
             severity,
@@ -166,6 +174,21 @@ pub struct ChangeForm {
     body: Option<String>,
     step: Option<String>,
     checked: Option<String>,
+    summary: Option<String>,
+    impact: Option<String>,
+    why1: Option<String>,
+    answer1: Option<String>,
+    why2: Option<String>,
+    answer2: Option<String>,
+    why3: Option<String>,
+    answer3: Option<String>,
+    why4: Option<String>,
+    answer4: Option<String>,
+    why5: Option<String>,
+    answer5: Option<String>,
+    title: Option<String>,
+    owner: Option<String>,
+    due_date: Option<String>,
 }
 
 fn field(value: Option<String>, name: &str) -> Result<String, ApiError> {
@@ -208,6 +231,34 @@ fn parse_change(action: &str, form: ChangeForm) -> Result<Change, ApiError> {
             step: field(form.step, "step")?,
             checked: field(form.checked, "checked")? == "true",
         },
+        "postmortem" => Change::StartPostmortem,
+        "postmortem/publish" => Change::PublishPostmortem,
+        "postmortem/edit" => {
+            let pairs = [
+                (form.why1, form.answer1),
+                (form.why2, form.answer2),
+                (form.why3, form.answer3),
+                (form.why4, form.answer4),
+                (form.why5, form.answer5),
+            ];
+            // Empty rows are left out: the form always shows five.
+            let whys = pairs
+                .into_iter()
+                .map(|(why, answer)| (why.unwrap_or_default(), answer.unwrap_or_default()))
+                .filter(|(why, answer)| !why.trim().is_empty() || !answer.trim().is_empty())
+                .map(|(why, answer)| Why { why, answer })
+                .collect();
+            Change::EditPostmortem(PostmortemChange {
+                summary: form.summary,
+                impact: form.impact,
+                whys: Some(whys),
+            })
+        }
+        "actions" => Change::AddAction(NewAction {
+            title: field(form.title, "title")?,
+            owner: field(form.owner, "owner")?,
+            due_date: field(form.due_date, "due_date")?,
+        }),
         other => return Err(ApiError::NotFound(format!("no form action `{other}`"))),
     })
 }
@@ -222,14 +273,7 @@ async fn change(
     let outcome = match form {
         Ok(Form(form)) => match parse_change(action, form) {
             Ok(change) => {
-                changes::apply(
-                    state.store(),
-                    &who,
-                    id,
-                    change,
-                    crate::probes::unix_now_ms(),
-                )
-                .await
+                changes::apply(&state, &who, id, change, crate::probes::unix_now_ms()).await
             }
             Err(error) => Err(error),
         },
@@ -272,3 +316,98 @@ change_route!(unassign, "roles/remove");
 change_route!(note, "notes");
 change_route!(update, "updates");
 change_route!(tick, "steps");
+change_route!(start_postmortem, "postmortem");
+change_route!(edit_postmortem, "postmortem/edit");
+change_route!(publish_postmortem, "postmortem/publish");
+change_route!(add_action, "actions");
+
+/// `GET /actions`.
+pub async fn actions_page(
+    signed: SignedIn,
+    State(state): State<AppState>,
+    query: Result<Query<ActionQuery>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let who = match require_page(signed, "/actions") {
+        Ok(who) => who,
+        Err(redirect) => return Ok(redirect.into_response()),
+    };
+    let query = query.map(|Query(q)| q).unwrap_or_default();
+    actions_response(&state, &who, &query, None, StatusCode::OK).await
+}
+
+async fn actions_response(
+    state: &AppState,
+    who: &Principal,
+    query: &ActionQuery,
+    error: Option<&str>,
+    status: StatusCode,
+) -> Result<Response, ApiError> {
+    let today = today();
+    let (rows, error) = match action_filter(query) {
+        Ok(filter) => (
+            state
+                .store()
+                .postmortems()
+                .list_actions(&filter, today)
+                .await
+                .map_err(postmortem_error)?,
+            error.map(str::to_string),
+        ),
+        Err(refused) => (Vec::new(), Some(refused.to_string())),
+    };
+    let views = listed_views(&rows, today);
+    Ok((
+        status,
+        Html(render_actions(who, query, &views, error.as_deref())),
+    )
+        .into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ActionStatusForm {
+    #[serde(default)]
+    status: String,
+    back: Option<String>,
+}
+
+/// `POST /actions/{id}`: a new status, then back to the page the form was on.
+pub async fn update_action(
+    who: Viewer,
+    State(state): State<AppState>,
+    id: Result<Path<i64>, PathRejection>,
+    form: Result<Form<ActionStatusForm>, FormRejection>,
+) -> Result<Response, ApiError> {
+    let Path(id) = id.map_err(|e| ApiError::BadRequest(e.body_text()))?;
+    let Form(form) = form.map_err(|e| ApiError::BadRequest(e.body_text()))?;
+    let back = super::session::safe_next(form.back.as_deref().or(Some("/actions")));
+    let outcome = match form.status.parse::<ActionStatus>() {
+        Ok(status) => {
+            changes::update_action(
+                state.store(),
+                &who,
+                id,
+                ActionChange {
+                    status: Some(status),
+                    ..ActionChange::default()
+                },
+                crate::probes::unix_now_ms(),
+            )
+            .await
+        }
+        Err(error) => Err(ApiError::BadRequest(error.to_string())),
+    };
+    match outcome {
+        Ok(()) => Ok(see_other(&back)),
+        Err(error) => {
+            let status = error.status();
+            actions_response(
+                &state,
+                &who,
+                &ActionQuery::default(),
+                Some(&error.to_string()),
+                status,
+            )
+            .await
+        }
+    }
+}

@@ -156,6 +156,9 @@ pub struct IncidentDetail {
     pub updates: Vec<UpdateView>,
     pub alerts: Vec<AlertLinkView>,
     pub playbook: Option<PlaybookView>,
+    /// Drafted on resolution for SEV1 and SEV2 (configurable), or started by a commander.
+    pub postmortem: Option<super::postmortems::PostmortemView>,
+    pub actions: Vec<super::postmortems::ActionView>,
 }
 
 /// Everything the detail page and `GET /api/incidents/{id}` show.
@@ -167,6 +170,16 @@ pub async fn detail(state: &AppState, id: i64) -> Result<IncidentDetail, ApiErro
     let updates = incidents.status_updates(id).await.map_err(api_error)?;
     let alerts = incidents.linked_alerts(id).await.map_err(api_error)?;
     let ticks = incidents.playbook_ticks(id).await.map_err(api_error)?;
+    let postmortems = state.store().postmortems();
+    let postmortem = postmortems
+        .get(id)
+        .await
+        .map_err(changes::postmortem_error)?;
+    let today = super::postmortems::today();
+    let actions = postmortems
+        .actions(id)
+        .await
+        .map_err(changes::postmortem_error)?;
     let playbook = incident
         .playbook
         .as_deref()
@@ -231,6 +244,13 @@ pub async fn detail(state: &AppState, id: i64) -> Result<IncidentDetail, ApiErro
             })
             .collect(),
         playbook,
+        postmortem: postmortem
+            .as_ref()
+            .map(super::postmortems::PostmortemView::from),
+        actions: actions
+            .iter()
+            .map(|a| super::postmortems::ActionView::of(a, today))
+            .collect(),
     })
 }
 
@@ -336,7 +356,7 @@ pub async fn create(
         .parse::<Severity>()
         .map_err(|e| ApiError::BadRequest(format!("`severity`: {e}")))?;
     let incident = changes::open(
-        state.store(),
+        &state,
         &who,
         &body.title,
         severity,
@@ -377,7 +397,7 @@ async fn change(
 ) -> Result<StatusCode, ApiError> {
     let Path(id) = id.map_err(|e| ApiError::BadRequest(e.body_text()))?;
     let change = make()?;
-    changes::apply(state.store(), who, id, change, crate::probes::unix_now_ms()).await?;
+    changes::apply(state, who, id, change, crate::probes::unix_now_ms()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -554,14 +574,7 @@ pub async fn unassign(
         role: parse_role(&role)?,
         person,
     };
-    changes::apply(
-        state.store(),
-        &who,
-        id,
-        change,
-        crate::probes::unix_now_ms(),
-    )
-    .await?;
+    changes::apply(&state, &who, id, change, crate::probes::unix_now_ms()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -669,7 +682,7 @@ pub async fn tick(
     let Path((id, step)) = path.map_err(|e| ApiError::BadRequest(e.body_text()))?;
     let checked = body(payload)?.checked;
     changes::apply(
-        state.store(),
+        &state,
         &who,
         id,
         Change::Tick { step, checked },

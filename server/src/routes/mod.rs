@@ -6,7 +6,9 @@ mod health;
 mod incident_pages;
 pub mod incidents;
 mod model_reports;
+pub mod oncall;
 pub mod openapi;
+pub mod postmortems;
 mod probes;
 mod rum;
 pub mod session;
@@ -111,6 +113,44 @@ pub fn router(state: AppState) -> Router {
         .route("/api/incidents/{id}/notes", post(incidents::note))
         .route("/api/incidents/{id}/updates", post(incidents::update))
         .route("/api/incidents/{id}/steps/{step}", post(incidents::tick))
+        .route(
+            "/api/incidents/{id}/postmortem",
+            get(postmortems::one)
+                .post(postmortems::start)
+                .put(postmortems::edit),
+        )
+        .route(
+            "/api/incidents/{id}/postmortem/publish",
+            post(postmortems::publish),
+        )
+        .route(
+            "/api/incidents/{id}/postmortem.md",
+            get(postmortems::markdown),
+        )
+        .route("/api/incidents/{id}/actions", post(postmortems::add_action))
+        .route("/api/actions", get(postmortems::list_actions))
+        .route("/api/oncall", get(oncall::now))
+        .route("/api/oncall/overrides", post(oncall::add_override))
+        .route(
+            "/api/oncall/overrides/{id}",
+            delete(oncall::delete_override),
+        )
+        .route("/api/actions/{id}", put(postmortems::update_action))
+        .route("/actions", get(incident_pages::actions_page))
+        .route("/actions/{id}", post(incident_pages::update_action))
+        .route(
+            "/incidents/{id}/postmortem",
+            post(incident_pages::start_postmortem),
+        )
+        .route(
+            "/incidents/{id}/postmortem/edit",
+            post(incident_pages::edit_postmortem),
+        )
+        .route(
+            "/incidents/{id}/postmortem/publish",
+            post(incident_pages::publish_postmortem),
+        )
+        .route("/incidents/{id}/actions", post(incident_pages::add_action))
         .route(
             "/incidents",
             get(incident_pages::list_page).post(incident_pages::open),

@@ -9,6 +9,7 @@
 //! - `notification_outbox`: every notification, stored before it is sent, with its attempts.
 
 use super::{StorageError, Store, with_pool};
+use crate::storage::WritePool;
 
 /// One alert's stored state.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
@@ -120,7 +121,7 @@ impl Alerts {
                  resolved_at_ms = excluded.resolved_at_ms, last_held_ms = excluded.last_held_ms, \
                  evaluated_ms = excluded.evaluated_ms";
         with_pool!(&self.store, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             for row in rows {
                 sqlx::query(SQL)
                     .bind(&row.fingerprint)
@@ -203,7 +204,7 @@ impl Alerts {
                  (fingerprint, rule, labels, phase, previous, value, at_ms) \
              VALUES ($1, $2, $3, $4, $5, $6, $7)";
         with_pool!(&self.store, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             for row in rows {
                 sqlx::query(SQL)
                     .bind(&row.fingerprint)
@@ -300,7 +301,7 @@ impl Alerts {
         notification: Option<&OutboxRow>,
     ) -> Result<(), StorageError> {
         with_pool!(&self.store, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             match group {
                 Some(g) => {
                     sqlx::query(

@@ -29,7 +29,9 @@ pub mod error;
 pub mod incidents;
 pub mod metric_samples;
 pub mod model_reports;
+pub mod oncall;
 pub mod postgres;
+pub mod postmortems;
 pub mod probes;
 pub mod rum;
 pub mod sqlite;
@@ -215,6 +217,54 @@ impl Store {
     /// The incidents: lifecycle, timeline, roles, status updates, linked alerts, figures.
     pub fn incidents(&self) -> incidents::Incidents {
         incidents::Incidents::new(self.clone())
+    }
+
+    /// The post-mortems and corrective actions of incidents.
+    pub fn postmortems(&self) -> postmortems::Postmortems {
+        postmortems::Postmortems::new(self.clone())
+    }
+
+    /// On call: the rotation's overrides and the escalations of incidents.
+    pub fn oncall(&self) -> oncall::OnCallStore {
+        oncall::OnCallStore::new(self.clone())
+    }
+}
+
+/// Starts a transaction that writes. On SQLite it is `BEGIN IMMEDIATE`: the write lock is taken
+/// at once, so a transaction that reads and then writes waits for another writer (within the
+/// busy timeout) instead of failing with `SQLITE_BUSY` when it tries to upgrade its read lock —
+/// which a deferred `BEGIN` does under concurrent writes. On PostgreSQL it is a plain `BEGIN`
+/// (row locks serialise the writers).
+pub(crate) trait WritePool {
+    type Db: sqlx::Database;
+
+    fn begin_write(
+        &self,
+    ) -> impl std::future::Future<Output = Result<sqlx::Transaction<'static, Self::Db>, sqlx::Error>>
+    + Send;
+}
+
+impl WritePool for SqlitePool {
+    type Db = sqlx::Sqlite;
+
+    fn begin_write(
+        &self,
+    ) -> impl std::future::Future<
+        Output = Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error>,
+    > + Send {
+        self.begin_with("BEGIN IMMEDIATE")
+    }
+}
+
+impl WritePool for PgPool {
+    type Db = sqlx::Postgres;
+
+    fn begin_write(
+        &self,
+    ) -> impl std::future::Future<
+        Output = Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error>,
+    > + Send {
+        self.begin()
     }
 }
 

@@ -20,6 +20,7 @@
 //! Sums are cast to `BIGINT` (PostgreSQL's `SUM(bigint)` is `numeric`).
 
 use super::{StorageError, Store, with_pool};
+use crate::storage::WritePool;
 
 /// A probe defined through the API, as stored.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -131,7 +132,7 @@ impl ProbeDefinitions {
     /// is none of that name.
     pub async fn delete(&self, name: &str) -> Result<bool, StorageError> {
         let deleted = with_pool!(&self.store, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let deleted = sqlx::query("DELETE FROM probes WHERE name = $1")
                 .bind(name)
                 .execute(&mut *tx)
@@ -228,7 +229,7 @@ impl ProbeResults {
             return Ok(0);
         }
         let inserted: Vec<ProbeResultRow> = with_pool!(&self.store, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let mut inserted = Vec::with_capacity(rows.len());
             for (id, row) in rows {
                 let done = sqlx::query(
@@ -283,7 +284,7 @@ impl ProbeResults {
         }
         let hours = hourly(rows);
         with_pool!(&self.store, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             for row in rows {
                 sqlx::query(
                     "INSERT INTO probe_results \

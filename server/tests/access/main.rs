@@ -13,6 +13,7 @@ mod login;
 mod matrix;
 #[path = "../support/postgres.rs"]
 mod postgres;
+mod postmortem_http;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

@@ -268,6 +268,83 @@ fn routes() -> Vec<Route> {
             &[("state", "diagnosing")],
             "responder",
         ),
+        route(Method::GET, "/api/oncall", None, Some("viewer")),
+        route(
+            Method::POST,
+            "/api/oncall/overrides",
+            Some(json!({"person": "ana",
+            "starts_at": "2026-01-01T00:00:00Z", "ends_at": "2026-01-02T00:00:00Z"})),
+            Some("commander"),
+        ),
+        route(
+            Method::DELETE,
+            "/api/oncall/overrides/999",
+            None,
+            Some("commander"),
+        ),
+        route(
+            Method::POST,
+            "/api/incidents/1/postmortem",
+            None,
+            Some("commander"),
+        ),
+        route(
+            Method::GET,
+            "/api/incidents/1/postmortem",
+            None,
+            Some("viewer"),
+        ),
+        route(
+            Method::GET,
+            "/api/incidents/1/postmortem.md",
+            None,
+            Some("viewer"),
+        ),
+        route(
+            Method::PUT,
+            "/api/incidents/1/postmortem",
+            Some(json!({"summary": "s"})),
+            Some("commander"),
+        ),
+        route(
+            Method::POST,
+            "/api/incidents/1/actions",
+            Some(json!({"title": "t", "owner": "o",
+            "due_date": "2030-01-01"})),
+            Some("commander"),
+        ),
+        route(Method::GET, "/api/actions", None, Some("viewer")),
+        route(
+            Method::PUT,
+            "/api/actions/1",
+            Some(json!({"status": "in_progress"})),
+            Some("responder"),
+        ),
+        route(
+            Method::POST,
+            "/api/incidents/1/postmortem/publish",
+            None,
+            Some("commander"),
+        ),
+        form(
+            "/incidents/1/postmortem/edit",
+            &[
+                ("summary", "by form"),
+                ("why1", "why?"),
+                ("answer1", "because"),
+            ],
+            "commander",
+        ),
+        form(
+            "/incidents/1/actions",
+            &[
+                ("title", "form action"),
+                ("owner", "o"),
+                ("due_date", "2030-01-01"),
+            ],
+            "commander",
+        ),
+        form("/actions/1", &[("status", "done")], "responder"),
         // Last: closing stops every other change.
         route(
             Method::POST,

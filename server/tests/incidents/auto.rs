@@ -283,6 +283,7 @@ async fn the_task_opens_incidents_from_stored_alerts_and_stops() {
             store.clone(),
             engine,
             settings(),
+            None,
             async move {
                 let _ = stopped.await;
             },

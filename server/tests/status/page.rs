@@ -53,7 +53,7 @@ on_both_engines! {
         assert!(html.contains(">Operational</span>"));
         assert!(html.contains(">No data</span>"));
         assert!(html.contains("No probe is assigned to this component"));
-        assert!(html.contains("Incident management is not connected"));
+        assert!(html.contains("No incident in progress."), "no public update yet");
         assert!(!html.contains(" style=\""), "the CSP allows no inline style");
         let bars = html.matches("class=\"bar ").count();
         assert_eq!(bars, 2 * 90, "90 days per component with probes");

@@ -24,6 +24,7 @@
 
 mod records;
 
+use crate::storage::WritePool;
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::json;
@@ -276,7 +277,7 @@ impl Incidents {
         let new = checked_new(new)?;
         let components = components_json(&new.components)?;
         let id = with_pool!(&self.store, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let id = insert_incident!(tx, &new, &components, now_ms);
             insert_event!(tx, id, now_ms, &new.actor, timeline::CREATED, created_detail(&new));
             tx.commit().await?;
@@ -297,7 +298,7 @@ impl Incidents {
         let new = checked_new(new)?;
         let components = components_json(&new.components)?;
         let id = with_pool!(&self.store, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             if let Some(incident_id) = open_incident_of!(tx, fingerprint, 0_i64) {
                 return Err(IncidentError::AlertLinkedElsewhere {
                     fingerprint: fingerprint.to_string(),
@@ -403,7 +404,7 @@ impl Incidents {
     ) -> Result<Incident, IncidentError> {
         let actor = actor_name(actor)?;
         with_pool!(&self.store, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let mut incident = lock_incident!(tx, id);
             let (lifecycle, step) = incident.lifecycle.transition(id, to, now_ms)?;
             let detail = match step {
@@ -444,7 +445,7 @@ impl Incidents {
     ) -> Result<Incident, IncidentError> {
         let actor = actor_name(actor)?;
         with_pool!(&self.store, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let mut incident = lock_incident!(tx, id);
             let (lifecycle, step) = incident.lifecycle.transition(id, State::Diagnosing, now_ms)?;
             if step != Move::Reopen {
@@ -496,7 +497,7 @@ impl Incidents {
     ) -> Result<Incident, IncidentError> {
         let actor = actor_name(actor)?;
         with_pool!(&self.store, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let mut incident = lock_incident!(tx, id);
             IncidentError::refuse_if_closed(id, incident.state(), "acknowledged")?;
             if let Some(ack) = &incident.acknowledged {
@@ -521,7 +522,7 @@ impl Incidents {
     ) -> Result<Incident, IncidentError> {
         let actor = actor_name(actor)?;
         with_pool!(&self.store, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let mut incident = lock_incident!(tx, id);
             IncidentError::refuse_if_closed(id, incident.state(), "changed")?;
             if incident.severity == severity {
@@ -557,7 +558,7 @@ impl Incidents {
         let actor = actor_name(actor)?;
         let person = checked_text("person", person, MAX_NAME_CHARS, false)?;
         with_pool!(&self.store, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let mut incident = lock_incident!(tx, id);
             IncidentError::refuse_if_closed(id, incident.state(), "assigned")?;
             let holders: Vec<String> = sqlx::query_scalar(
@@ -626,7 +627,7 @@ impl Incidents {
         let actor = actor_name(actor)?;
         let person = person.trim().to_string();
         with_pool!(&self.store, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let mut incident = lock_incident!(tx, id);
             IncidentError::refuse_if_closed(id, incident.state(), "unassigned")?;
             let done = sqlx::query(
@@ -688,7 +689,7 @@ impl Incidents {
         let actor = actor_name(actor)?;
         let text = checked_text("note", text, MAX_TEXT_CHARS, true)?;
         with_pool!(&self.store, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let mut incident = lock_incident!(tx, id);
             incident.updated_ms = now_ms;
             save_incident!(tx, &incident);
@@ -711,7 +712,7 @@ impl Incidents {
         let author = actor_name(author)?;
         let body = checked_text("body", body, MAX_TEXT_CHARS, true)?;
         with_pool!(&self.store, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let mut incident = lock_incident!(tx, id);
             let update_id: i64 = sqlx::query_scalar(
                 "INSERT INTO status_updates (incident_id, at_ms, author, visibility, body) \
@@ -784,7 +785,7 @@ impl Incidents {
     ) -> Result<TimelineEvent, IncidentError> {
         let actor = actor_name(actor)?;
         with_pool!(&self.store, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let mut incident = lock_incident!(tx, id);
             IncidentError::refuse_if_closed(id, incident.state(), "changed")?;
             let name = incident.playbook.clone().ok_or(IncidentError::NoPlaybook { id })?;
@@ -837,7 +838,7 @@ impl Incidents {
         let actor = actor_name(actor)?;
         let fingerprint = checked_text("fingerprint", fingerprint, MAX_NAME_CHARS, false)?;
         with_pool!(&self.store, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let mut incident = lock_incident!(tx, id);
             IncidentError::refuse_if_closed(id, incident.state(), "linked to an alert")?;
             if incident.is_open()
@@ -931,7 +932,7 @@ impl Incidents {
         actor: &str,
     ) -> Result<bool, IncidentError> {
         with_pool!(&self.store, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let mut incident = lock_incident!(tx, id);
             let changed = sqlx::query(
                 "UPDATE incident_alerts SET alert_resolved_ms = $3 WHERE incident_id = $1 \
@@ -972,7 +973,7 @@ impl Incidents {
         actor: &str,
     ) -> Result<bool, IncidentError> {
         with_pool!(&self.store, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let mut incident = lock_incident!(tx, id);
             let changed = sqlx::query(
                 "UPDATE incident_alerts SET alert_resolved_ms = NULL WHERE incident_id = $1 \
@@ -1013,7 +1014,7 @@ impl Incidents {
         actor: &str,
     ) -> Result<bool, IncidentError> {
         with_pool!(&self.store, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let mut incident = lock_incident!(tx, id);
             let noted: Vec<String> = sqlx::query_scalar(
                 "SELECT detail FROM incident_events WHERE incident_id = $1 AND kind = $2",
