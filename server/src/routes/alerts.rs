@@ -354,11 +354,20 @@ pub async fn acknowledge(
     who: Responder,
     State(state): State<AppState>,
     fingerprint: Result<Path<String>, PathRejection>,
-    body: Option<Json<AckBody>>,
+    body: axum::body::Bytes,
 ) -> Result<StatusCode, ApiError> {
     let Path(fingerprint) = fingerprint.map_err(|e| ApiError::BadRequest(e.body_text()))?;
+    // The body is optional: none, or `{"by": …}` (a JSON error otherwise, never axum's text).
+    let body: Option<AckBody> =
+        if body.iter().all(u8::is_ascii_whitespace) {
+            None
+        } else {
+            Some(serde_json::from_slice(&body).map_err(|e| {
+                ApiError::BadRequest(format!("the body is not {{\"by\": \"…\"}}: {e}"))
+            })?)
+        };
     let by = body
-        .and_then(|Json(b)| b.by)
+        .and_then(|b| b.by)
         .map(|b| b.trim().to_string())
         .filter(|b| !b.is_empty())
         .unwrap_or_else(|| who.name.clone());

@@ -413,6 +413,7 @@ fn body<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
     security(("api_token" = []), ("session" = [])),
     responses(
         (status = 204, description = "Acknowledged"),
+        (status = 400, description = "A bad id or body", body = crate::http::ErrorBody),
         (status = 401, description = "Not signed in", body = crate::http::ErrorBody),
         (status = 403, description = "Not a responder", body = crate::http::ErrorBody),
         (status = 404, description = "No such incident", body = crate::http::ErrorBody),

@@ -141,6 +141,7 @@ fn body<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
     security(("api_token" = []), ("session" = [])),
     responses(
         (status = 200, description = "The post-mortem", body = PostmortemDetail),
+        (status = 400, description = "A bad id or body", body = crate::http::ErrorBody),
         (status = 401, description = "Not signed in", body = crate::http::ErrorBody),
         (status = 404, description = "No such incident, or no post-mortem yet", body = crate::http::ErrorBody),
     )
@@ -178,6 +179,7 @@ async fn change(
     security(("api_token" = []), ("session" = [])),
     responses(
         (status = 204, description = "Drafted"),
+        (status = 400, description = "A bad id or body", body = crate::http::ErrorBody),
         (status = 401, description = "Not signed in", body = crate::http::ErrorBody),
         (status = 403, description = "Not a commander", body = crate::http::ErrorBody),
         (status = 404, description = "No such incident", body = crate::http::ErrorBody),
@@ -247,6 +249,7 @@ pub async fn edit(
     security(("api_token" = []), ("session" = [])),
     responses(
         (status = 204, description = "Published"),
+        (status = 400, description = "A bad id or body", body = crate::http::ErrorBody),
         (status = 401, description = "Not signed in", body = crate::http::ErrorBody),
         (status = 403, description = "Not a commander", body = crate::http::ErrorBody),
         (status = 404, description = "No such incident or post-mortem", body = crate::http::ErrorBody),
@@ -269,6 +272,7 @@ pub async fn publish(
     security(("api_token" = []), ("session" = [])),
     responses(
         (status = 200, description = "The Markdown", body = String, content_type = "text/markdown"),
+        (status = 400, description = "A bad id or body", body = crate::http::ErrorBody),
         (status = 401, description = "Not signed in", body = crate::http::ErrorBody),
         (status = 404, description = "No such incident or post-mortem", body = crate::http::ErrorBody),
     )
