@@ -313,6 +313,24 @@ async fn the_pages_escape_every_text_and_need_a_sign_in() {
         .to_string();
     assert!(location.starts_with("/incidents/"), "{location}");
     for (action, fields) in [
+        ("postmortem", vec![]),
+        (
+            "postmortem/edit",
+            vec![
+                ("summary", PAYLOAD),
+                ("impact", PAYLOAD),
+                ("why1", PAYLOAD),
+                ("answer1", PAYLOAD),
+            ],
+        ),
+        (
+            "actions",
+            vec![
+                ("title", PAYLOAD),
+                ("owner", PAYLOAD),
+                ("due_date", "2020-01-01"),
+            ],
+        ),
         ("notes", vec![("text", PAYLOAD)]),
         ("updates", vec![("visibility", "public"), ("body", PAYLOAD)]),
         ("roles", vec![("role", "sme"), ("person", PAYLOAD)]),
@@ -350,7 +368,7 @@ async fn the_pages_escape_every_text_and_need_a_sign_in() {
             .contains("role=\"alert\"")
     );
 
-    for path in [location.as_str(), "/incidents", "/status"] {
+    for path in [location.as_str(), "/incidents", "/status", "/actions"] {
         let response = server
             .with_session(Method::GET, path, &session, false)
             .send()
