@@ -1,6 +1,7 @@
 //! Incidents over a real store: the lifecycle and its timestamps, roles, status updates, the
 //! timeline, the auto-open task (dedup, reopen window, "notified" from the outbox), MTTA/MTTR
-//! figures, and the embedded playbooks.
+//! figures, and the embedded playbooks; post-mortems and corrective actions ([`postmortems`]);
+//! the on-call rotation, escalation and ticketing ([`oncall`]). One test binary for all of it.
 //!
 //! Every test written with [`on_both_engines!`] runs twice: `…::sqlite` on a fresh SQLite file
 //! in a temp directory, and `…::postgres` on the PostgreSQL at `DATABASE_URL` (default
@@ -14,9 +15,11 @@ mod auto;
 mod columns;
 mod figures;
 mod lifecycle;
+mod oncall;
 mod playbooks;
 #[path = "../support/postgres.rs"]
 mod postgres;
+mod postmortems;
 mod schema;
 mod timeline;
 

@@ -6,7 +6,7 @@ use server::incidents::postmortem::{
 };
 use server::incidents::{Severity, State};
 
-use crate::{HOUR, MINUTE, T0, kinds, on_both_engines, open_incident, resolved_incident};
+use super::{HOUR, MINUTE, T0, kinds, on_both_engines, open_incident, resolved_incident};
 
 fn why(question: &str, answer: &str) -> Why {
     Why {

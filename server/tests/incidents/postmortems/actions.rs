@@ -7,7 +7,7 @@ use server::incidents::actions::{
 };
 use server::incidents::postmortem::{ACTION_ADDED, ACTION_UPDATED, PostmortemError};
 
-use crate::{HOUR, T0, kinds, on_both_engines, open_incident, resolved_incident};
+use super::{HOUR, T0, kinds, on_both_engines, open_incident, resolved_incident};
 
 fn new(title: &str, owner: &str, due: &str) -> NewAction {
     NewAction {

@@ -1,7 +1,7 @@
 //! Both dialects create the same post-mortem tables with the same columns.
 
+use super::on_both_engines;
 use crate::columns::columns;
-use crate::on_both_engines;
 
 /// A table and its columns (name, normalised type), in order.
 type TableSpec = (&'static str, &'static [(&'static str, &'static str)]);

@@ -1,7 +1,7 @@
 //! Both dialects create the same on-call table with the same columns.
 
+use super::on_both_engines;
 use crate::columns::columns;
-use crate::on_both_engines;
 
 on_both_engines! {
     async fn both_dialects_have_the_same_override_columns(store) {

@@ -4,7 +4,7 @@ use server::incidents::actions::NewAction;
 use server::incidents::postmortem::{PostmortemChange, PostmortemError, Why};
 use server::incidents::{Role, Severity, State};
 
-use crate::{MINUTE, T0, on_both_engines, open_incident};
+use super::{MINUTE, T0, on_both_engines, open_incident};
 
 on_both_engines! {
     /// The export has the timeline in order (UTC time, actor, description), the 5 whys and
