@@ -10,6 +10,7 @@ use crate::auth::{Principal, Role as AccessRole};
 use crate::incidents::lifecycle::ALL_STATES;
 use crate::incidents::roles::ALL_ROLES;
 use crate::incidents::severity::ALL_SEVERITIES;
+use crate::routes::incidents::Figures;
 use crate::routes::incidents::{IncidentDetail, IncidentView, ListQuery, StepView};
 use crate::routes::oncall::OnCallNow;
 
@@ -52,6 +53,7 @@ pub fn render_list(
     query: &ListQuery,
     incidents: &[IncidentView],
     on_call: &OnCallNow,
+    figures: &Figures,
     error: Option<&str>,
 ) -> String {
     let mut body = String::from("<h1>Incidents</h1>\n");
@@ -136,6 +138,7 @@ pub fn render_list(
         }
         body.push_str("</tbody></table></div>\n");
     }
+    figures_section(&mut body, figures);
     if who.role.allows(AccessRole::Responder) {
         let _ = write!(
             body,
@@ -587,4 +590,47 @@ fn postmortem_section(body: &mut String, who: &Principal, detail: &IncidentDetai
         }
     }
     body.push_str("</section>\n");
+}
+
+/// MTTA and MTTR per severity over the range, then per period (over time).
+fn figures_section(body: &mut String, figures: &Figures) {
+    let _ = write!(
+        body,
+        "<h2 id=\"figures\">Response times</h2>\n<p class=\"muted\">Incidents detected from {} to {}.</p>\n\
+         <div class=\"scroll\"><table>\n<thead><tr><th scope=\"col\">Severity</th>\
+         <th scope=\"col\">Incidents</th><th scope=\"col\">Open now</th>\
+         <th scope=\"col\">MTTA</th><th scope=\"col\">MTTR</th></tr></thead>\n<tbody>\n",
+        time(&figures.from),
+        time(&figures.to)
+    );
+    for row in &figures.per_severity {
+        let _ = writeln!(
+            body,
+            "<tr><td>{severity}</td><td>{incidents}</td><td>{open}</td><td>{mtta}</td><td>{mttr}</td></tr>",
+            severity = severity_badge(&row.severity),
+            incidents = row.incidents,
+            open = row.open_now,
+            mtta = duration(row.mtta.mean_seconds),
+            mttr = duration(row.mttr.mean_seconds),
+        );
+    }
+    body.push_str("</tbody></table></div>\n");
+    if !figures.over_time.is_empty() {
+        body.push_str(
+            "<div class=\"scroll\"><table>\n<caption>Over time</caption>\n<thead><tr>\
+             <th scope=\"col\">From</th><th scope=\"col\">Incidents</th>\
+             <th scope=\"col\">MTTA</th><th scope=\"col\">MTTR</th></tr></thead>\n<tbody>\n",
+        );
+        for period in &figures.over_time {
+            let _ = writeln!(
+                body,
+                "<tr><td>{from}</td><td>{incidents}</td><td>{mtta}</td><td>{mttr}</td></tr>",
+                from = time(&period.from),
+                incidents = period.incidents,
+                mtta = duration(period.mtta_mean_seconds),
+                mttr = duration(period.mttr_mean_seconds),
+            );
+        }
+        body.push_str("</tbody></table></div>\n");
+    }
 }

@@ -79,10 +79,20 @@ async fn list_response(
         Err(refused) => (Vec::new(), Some(refused.to_string())),
     };
     let views: Vec<IncidentView> = rows.iter().map(IncidentView::from).collect();
-    let on_call = super::oncall::on_call_now(state, crate::probes::unix_now_ms()).await?;
+    let now = crate::probes::unix_now_ms();
+    let on_call = super::oncall::on_call_now(state, now).await?;
+    const WEEK_MS: i64 = 7 * 24 * 3_600_000;
+    let figures = super::incidents::compute_figures(state, now - 4 * WEEK_MS, now, WEEK_MS).await?;
     Ok((
         status,
-        Html(render_list(who, query, &views, &on_call, error.as_deref())),
+        Html(render_list(
+            who,
+            query,
+            &views,
+            &on_call,
+            &figures,
+            error.as_deref(),
+        )),
     )
         .into_response())
 }

@@ -701,6 +701,22 @@ pub struct FiguresQuery {
     pub from: Option<String>,
     /// To (RFC 3339), excluded; default now.
     pub to: Option<String>,
+    /// Also the figures per period of this many days over the range, oldest first (1 to 31;
+    /// default 7). At most 60 periods.
+    pub bucket_days: Option<i64>,
+}
+
+/// MTTA and MTTR over one period of the range.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PeriodFigures {
+    pub from: String,
+    pub to: String,
+    /// Incidents detected in the period, every severity.
+    pub incidents: u64,
+    /// Over the period's acknowledged incidents, every severity.
+    pub mtta_mean_seconds: Option<f64>,
+    /// Over the period's resolved incidents, every severity.
+    pub mttr_mean_seconds: Option<f64>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -735,6 +751,8 @@ pub struct Figures {
     pub to: String,
     pub per_severity: Vec<SeverityFigures>,
     pub per_component: Vec<ComponentFigure>,
+    /// MTTA and MTTR over time: one entry per `bucket_days` period, oldest first.
+    pub over_time: Vec<PeriodFigures>,
 }
 
 /// MTTA and MTTR per severity, open incidents, incidents per component.
@@ -769,12 +787,63 @@ pub async fn figures(
             "`from` must be before `to`".to_string(),
         ));
     }
-    Ok(Json(compute_figures(&state, from, to).await?))
+    let bucket_days = query.bucket_days.unwrap_or(7);
+    if !(1..=31).contains(&bucket_days) {
+        return Err(ApiError::BadRequest("`bucket_days` is 1 to 31".to_string()));
+    }
+    let bucket_ms = bucket_days * 24 * 3_600_000;
+    if (to - from) / bucket_ms > 60 {
+        return Err(ApiError::BadRequest(
+            "the range holds more than 60 periods: widen `bucket_days` or narrow the range"
+                .to_string(),
+        ));
+    }
+    Ok(Json(compute_figures(&state, from, to, bucket_ms).await?))
+}
+
+/// The mean of `figures`' means weighted by their counts.
+fn weighted_mean(parts: impl Iterator<Item = (u64, Option<f64>)>) -> Option<f64> {
+    let (count, total) = parts.fold((0u64, 0.0), |(count, total), (n, mean)| match mean {
+        Some(mean) if n > 0 => (count + n, total + mean * n as f64),
+        _ => (count, total),
+    });
+    (count > 0).then(|| total / count as f64)
 }
 
 /// The figures of incidents detected in `[from, to)`.
-pub async fn compute_figures(state: &AppState, from: i64, to: i64) -> Result<Figures, ApiError> {
+pub async fn compute_figures(
+    state: &AppState,
+    from: i64,
+    to: i64,
+    bucket_ms: i64,
+) -> Result<Figures, ApiError> {
     let incidents = state.store().incidents();
+    let mut over_time = Vec::new();
+    let mut start = from;
+    while start < to && bucket_ms > 0 {
+        let end = (start + bucket_ms).min(to);
+        let period = incidents
+            .response_figures(start, end)
+            .await
+            .map_err(api_error)?;
+        over_time.push(PeriodFigures {
+            from: rfc3339(start),
+            to: rfc3339(end),
+            incidents: period.iter().map(|f| f.incidents).sum(),
+            mtta_mean_seconds: weighted_mean(period.iter().map(|f| {
+                (
+                    f.time_to_acknowledge.count,
+                    f.time_to_acknowledge.mean_seconds,
+                )
+            })),
+            mttr_mean_seconds: weighted_mean(
+                period
+                    .iter()
+                    .map(|f| (f.time_to_resolve.count, f.time_to_resolve.mean_seconds)),
+            ),
+        });
+        start = end;
+    }
     let response = incidents
         .response_figures(from, to)
         .await
@@ -812,5 +881,6 @@ pub async fn compute_figures(state: &AppState, from: i64, to: i64) -> Result<Fig
                 incidents,
             })
             .collect(),
+        over_time,
     })
 }

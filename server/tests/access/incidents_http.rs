@@ -405,3 +405,111 @@ async fn the_pages_escape_every_text_and_need_a_sign_in() {
         "forms carry the CSRF token"
     );
 }
+
+/// MTTA and MTTR over time, against values worked out by hand from the chosen instants: two
+/// weekly periods, one incident in each.
+#[tokio::test]
+async fn figures_over_time_follow_the_stored_instants() {
+    use server::incidents::{Severity, State};
+    use server::storage::incidents::NewIncident;
+    let server = Server::start().await;
+    let viewer = server.token("viewer").await;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64);
+    let day = 24 * 3_600_000;
+    let from = now - 14 * day;
+    // (detected, acknowledged after, resolved after), seconds after `from`.
+    for (title, detected, ack_s, resolve_s) in [
+        ("older", from + 2 * day, 120, 3_600),
+        ("newer", from + 9 * day, 60, 600),
+        ("newer, unresolved", from + 10 * day, 240, 0),
+    ] {
+        let incidents = server.store.incidents();
+        let incident = incidents
+            .create(
+                &NewIncident {
+                    title: title.to_string(),
+                    severity: Severity::Sev3,
+                    components: vec![],
+                    playbook: None,
+                    actor: "t".to_string(),
+                    detected_ms: detected,
+                },
+                detected,
+            )
+            .await
+            .expect("create");
+        incidents
+            .acknowledge(incident.id, "t", detected + ack_s * 1_000)
+            .await
+            .expect("ack");
+        if resolve_s > 0 {
+            incidents
+                .transition(
+                    incident.id,
+                    State::Resolved,
+                    "t",
+                    detected + resolve_s * 1_000,
+                )
+                .await
+                .expect("resolve");
+        }
+    }
+    let from_text = chrono::DateTime::from_timestamp_millis(from)
+        .expect("time")
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let to_text = chrono::DateTime::from_timestamp_millis(now)
+        .expect("time")
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let response = server
+        .client
+        .get(server.url(&format!(
+            "/api/incidents/figures?{}",
+            serde_urlencoded::to_string([
+                ("from", from_text.as_str()),
+                ("to", to_text.as_str()),
+                ("bucket_days", "7"),
+            ])
+            .expect("query")
+        )))
+        .bearer_auth(&viewer)
+        .send()
+        .await
+        .expect("figures");
+    assert_eq!(response.status(), 200);
+    let figures: Value = response.json().await.expect("json");
+    let periods = figures["over_time"].as_array().expect("over time");
+    assert_eq!(periods.len(), 2, "{figures}");
+    assert_eq!(periods[0]["incidents"], 1);
+    assert_eq!(periods[0]["mtta_mean_seconds"], 120.0);
+    assert_eq!(periods[0]["mttr_mean_seconds"], 3_600.0);
+    assert_eq!(periods[1]["incidents"], 2);
+    assert_eq!(periods[1]["mtta_mean_seconds"], 150.0, "(60 + 240) / 2");
+    assert_eq!(
+        periods[1]["mttr_mean_seconds"], 600.0,
+        "only the resolved one"
+    );
+    let sev3 = figures["per_severity"]
+        .as_array()
+        .expect("severities")
+        .iter()
+        .find(|f| f["severity"] == "SEV3")
+        .expect("SEV3")
+        .clone();
+    assert_eq!(sev3["incidents"], 3);
+    assert_eq!(sev3["mtta"]["mean_seconds"], 140.0, "(120 + 60 + 240) / 3");
+    assert_eq!(
+        sev3["mttr"]["median_seconds"], 2_100.0,
+        "median of 600 and 3600"
+    );
+    assert_eq!(sev3["open_now"], 1);
+    let bad = server
+        .client
+        .get(server.url("/api/incidents/figures?bucket_days=0"))
+        .bearer_auth(&viewer)
+        .send()
+        .await
+        .expect("figures");
+    assert_eq!(bad.status(), 400);
+}
