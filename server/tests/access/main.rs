@@ -178,3 +178,36 @@ pub fn set_cookie_header(response: &reqwest::Response, name: &str) -> Option<Str
         .find(|v| v.starts_with(&format!("{name}=")))
         .map(str::to_string)
 }
+
+/// `method path` with `token` as a bearer token and an optional JSON body: the status and the
+/// body's text.
+pub async fn call_text(
+    server: &Server,
+    method: reqwest::Method,
+    path: &str,
+    token: &str,
+    body: Option<Value>,
+) -> (u16, String) {
+    let mut request = server
+        .client
+        .request(method, server.url(path))
+        .bearer_auth(token);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.expect("request");
+    let status = response.status().as_u16();
+    (status, response.text().await.unwrap_or_default())
+}
+
+/// [`call_text`] with the body read as JSON (`Null` when it is not).
+pub async fn call(
+    server: &Server,
+    method: reqwest::Method,
+    path: &str,
+    token: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let (status, text) = call_text(server, method, path, token, body).await;
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
