@@ -30,7 +30,7 @@ pub const MAX_OWNER_CHARS: usize = 64;
 pub const MAX_TICKET_REF_CHARS: usize = 200;
 
 /// Where a corrective action is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ActionStatus {
     Open,

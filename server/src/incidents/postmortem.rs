@@ -75,7 +75,7 @@ pub const ACTION_ADDED: &str = "action_added";
 pub const ACTION_UPDATED: &str = "action_updated";
 
 /// Whether a post-mortem is still being written or was published.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum PostmortemStatus {
     Draft,

@@ -9,8 +9,21 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 /// A role on an incident.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = IncidentRole)]
 pub enum Role {
     /// First contact for the alert; triages and takes the first actions.
     OnCall,

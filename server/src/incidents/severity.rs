@@ -8,7 +8,20 @@ use serde::{Deserialize, Serialize};
 
 /// An incident's severity, SEV1 (the whole service down, or data at risk) to SEV4 (minor).
 /// Written `"SEV1"` … `"SEV4"`; read without regard to case (`sev2` is SEV2).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
+#[schema(as = IncidentSeverity)]
 pub enum Severity {
     #[serde(rename = "SEV1", alias = "sev1")]
     Sev1,

@@ -49,6 +49,7 @@ fn parse_role(text: &str) -> Result<Role, ApiError> {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct UserView {
     pub name: String,
+    #[schema(value_type = crate::auth::Role)]
     pub role: String,
     pub created_at: String,
     pub disabled_at: Option<String>,
@@ -86,8 +87,10 @@ pub async fn list_users(
 #[serde(deny_unknown_fields)]
 pub struct NewUser {
     /// 1 to 64 letters, digits, `.`, `_`, `-`.
+    #[schema(min_length = 1, max_length = 64)]
     pub name: String,
     /// viewer, responder, commander or admin.
+    #[schema(value_type = crate::auth::Role)]
     pub role: String,
     /// 12 to 256 characters.
     pub password: String,
@@ -154,7 +157,8 @@ pub async fn create_user(
 /// The body of `PUT /api/users/{name}/role`.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct RoleBody {
+pub struct UserRoleBody {
+    #[schema(value_type = crate::auth::Role)]
     pub role: String,
 }
 
@@ -162,7 +166,7 @@ pub struct RoleBody {
 #[utoipa::path(
     put, path = "/api/users/{name}/role", tag = "access",
     params(("name" = String, Path, description = "The user's name")),
-    request_body(content = RoleBody, content_type = "application/json"),
+    request_body(content = UserRoleBody, content_type = "application/json"),
     security(("api_token" = []), ("session" = [])),
     responses(
         (status = 204, description = "Changed"),
@@ -176,7 +180,7 @@ pub async fn set_role(
     who: Admin,
     State(state): State<AppState>,
     name: Result<Path<String>, PathRejection>,
-    body: Result<Json<RoleBody>, JsonRejection>,
+    body: Result<Json<UserRoleBody>, JsonRejection>,
 ) -> Result<StatusCode, ApiError> {
     let Path(name) = name.map_err(|e| ApiError::BadRequest(e.body_text()))?;
     let Json(body) = body.map_err(|e| ApiError::BadRequest(e.body_text()))?;
@@ -245,6 +249,7 @@ pub async fn disable_user(
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TokenView {
     pub name: String,
+    #[schema(value_type = crate::auth::Role)]
     pub role: String,
     pub created_at: String,
     pub last_used_at: Option<String>,
@@ -288,8 +293,10 @@ pub async fn list_tokens(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewToken {
+    #[schema(min_length = 1, max_length = 64)]
     pub name: String,
     /// Default: responder.
+    #[schema(value_type = Option<crate::auth::Role>)]
     pub role: Option<String>,
 }
 
@@ -297,6 +304,7 @@ pub struct NewToken {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CreatedToken {
     pub name: String,
+    #[schema(value_type = crate::auth::Role)]
     pub role: String,
     pub token: String,
 }
@@ -407,12 +415,15 @@ pub struct AuditQuery {
     /// An action (`token.create`) or a prefix ending in `.` (`login.`).
     pub action: Option<String>,
     /// From this time (RFC 3339), included.
+    #[param(format = DateTime)]
     pub from: Option<String>,
     /// Until this time (RFC 3339), excluded.
+    #[param(format = DateTime)]
     pub to: Option<String>,
     /// Only entries older than this id (the next page).
     pub before: Option<i64>,
     /// At most this many entries (1 to 500; default 100).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
 }
 

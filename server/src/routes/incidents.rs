@@ -43,8 +43,10 @@ pub struct IncidentView {
     pub id: i64,
     pub title: String,
     /// SEV1 (most severe) to SEV4.
+    #[schema(value_type = crate::incidents::Severity)]
     pub severity: String,
     /// detected, notified, triaged, diagnosing, resolved or closed.
+    #[schema(value_type = crate::incidents::State)]
     pub state: String,
     pub components: Vec<String>,
     pub playbook: Option<String>,
@@ -97,6 +99,7 @@ impl From<&Incident> for IncidentView {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RoleView {
     /// on_call, commander or sme.
+    #[schema(value_type = crate::incidents::Role)]
     pub role: String,
     pub person: String,
     pub assigned_at: String,
@@ -118,6 +121,7 @@ pub struct UpdateView {
     pub at: String,
     pub author: String,
     /// public or internal.
+    #[schema(value_type = crate::incidents::Visibility)]
     pub visibility: String,
     pub body: String,
 }
@@ -259,14 +263,17 @@ pub async fn detail(state: &AppState, id: i64) -> Result<IncidentDetail, ApiErro
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// detected, notified, triaged, diagnosing, resolved or closed.
+    #[param(value_type = Option<crate::incidents::State>)]
     pub state: Option<String>,
     /// SEV1 to SEV4.
+    #[param(value_type = Option<crate::incidents::Severity>)]
     pub severity: Option<String>,
     /// An affected component (exact name).
     pub component: Option<String>,
     /// `true`: only incidents neither resolved nor closed.
     pub open: Option<bool>,
     /// At most this many (1 to 500; default 100).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
 }
 
@@ -324,8 +331,10 @@ pub async fn list(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewIncidentBody {
+    #[schema(min_length = 1)]
     pub title: String,
     /// SEV1 to SEV4.
+    #[schema(value_type = crate::incidents::Severity)]
     pub severity: String,
     #[serde(default)]
     pub components: Vec<String>,
@@ -432,6 +441,7 @@ pub async fn acknowledge(
 #[serde(deny_unknown_fields)]
 pub struct StateBody {
     /// notified, triaged, diagnosing, resolved or closed (resolved → diagnosing reopens).
+    #[schema(value_type = crate::incidents::State)]
     pub state: String,
 }
 
@@ -469,6 +479,7 @@ pub async fn transition(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SeverityBody {
+    #[schema(value_type = crate::incidents::Severity)]
     pub severity: String,
 }
 
@@ -505,9 +516,11 @@ pub async fn severity(
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct RoleBody {
+pub struct AssignRoleBody {
     /// on_call, commander or sme.
+    #[schema(value_type = crate::incidents::Role)]
     pub role: String,
+    #[schema(min_length = 1)]
     pub person: String,
 }
 
@@ -520,7 +533,7 @@ fn parse_role(text: &str) -> Result<Role, ApiError> {
 #[utoipa::path(
     post, path = "/api/incidents/{id}/roles", tag = "incidents",
     params(("id" = i64, Path, description = "The incident's id")),
-    request_body(content = RoleBody, content_type = "application/json"),
+    request_body(content = AssignRoleBody, content_type = "application/json"),
     security(("api_token" = []), ("session" = [])),
     responses(
         (status = 204, description = "Assigned"),
@@ -535,7 +548,7 @@ pub async fn assign(
     who: Viewer,
     State(state): State<AppState>,
     id: Result<Path<i64>, PathRejection>,
-    payload: Result<Json<RoleBody>, JsonRejection>,
+    payload: Result<Json<AssignRoleBody>, JsonRejection>,
 ) -> Result<StatusCode, ApiError> {
     change(&state, &who, id, || {
         let payload = body(payload)?;
@@ -552,7 +565,7 @@ pub async fn assign(
     delete, path = "/api/incidents/{id}/roles/{role}/{person}", tag = "incidents",
     params(
         ("id" = i64, Path, description = "The incident's id"),
-        ("role" = String, Path, description = "on_call, commander or sme"),
+        ("role" = crate::incidents::Role, Path, description = "on_call, commander or sme"),
         ("person" = String, Path, description = "Who holds it"),
     ),
     security(("api_token" = []), ("session" = [])),
@@ -582,6 +595,7 @@ pub async fn unassign(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NoteBody {
+    #[schema(min_length = 1)]
     pub text: String,
 }
 
@@ -612,7 +626,9 @@ pub async fn note(
 #[serde(deny_unknown_fields)]
 pub struct UpdateBody {
     /// public (on /status) or internal.
+    #[schema(value_type = crate::incidents::Visibility)]
     pub visibility: String,
+    #[schema(min_length = 1)]
     pub body: String,
 }
 
@@ -661,7 +677,7 @@ pub struct TickBody {
     post, path = "/api/incidents/{id}/steps/{step}", tag = "incidents",
     params(
         ("id" = i64, Path, description = "The incident's id"),
-        ("step" = String, Path, description = "diagnosis-N or resolution-N"),
+        ("step" = String, Path, description = "diagnosis-N or resolution-N", pattern = "^(diagnosis|resolution)-[0-9]+$"),
     ),
     request_body(content = TickBody, content_type = "application/json"),
     security(("api_token" = []), ("session" = [])),
@@ -698,11 +714,14 @@ pub async fn tick(
 #[into_params(parameter_in = Query)]
 pub struct FiguresQuery {
     /// From (RFC 3339), included; default 30 days ago.
+    #[param(format = DateTime)]
     pub from: Option<String>,
     /// To (RFC 3339), excluded; default now.
+    #[param(format = DateTime)]
     pub to: Option<String>,
     /// Also the figures per period of this many days over the range, oldest first (1 to 31;
     /// default 7). At most 60 periods.
+    #[param(minimum = 1, maximum = 31)]
     pub bucket_days: Option<i64>,
 }
 
@@ -728,6 +747,7 @@ pub struct DurationFigures {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SeverityFigures {
+    #[schema(value_type = crate::incidents::Severity)]
     pub severity: String,
     /// Incidents detected in the range.
     pub incidents: u64,

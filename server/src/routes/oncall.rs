@@ -121,10 +121,13 @@ pub async fn now(_who: Viewer, State(state): State<AppState>) -> Result<Json<OnC
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OverrideBody {
+    #[schema(min_length = 1)]
     pub person: String,
     /// RFC 3339.
+    #[schema(format = DateTime)]
     pub starts_at: String,
     /// RFC 3339, after `starts_at`.
+    #[schema(format = DateTime)]
     pub ends_at: String,
     pub reason: Option<String>,
 }

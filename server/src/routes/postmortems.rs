@@ -49,8 +49,10 @@ pub struct ActionView {
     pub title: String,
     pub owner: String,
     /// YYYY-MM-DD.
+    #[schema(format = Date)]
     pub due_date: String,
     /// open, in_progress, done or cancelled.
+    #[schema(value_type = crate::incidents::actions::ActionStatus)]
     pub status: String,
     /// Open or in progress, and due before today (UTC).
     pub overdue: bool,
@@ -86,6 +88,7 @@ pub struct PostmortemView {
     /// The last answer.
     pub root_cause: Option<String>,
     /// draft or published.
+    #[schema(value_type = crate::incidents::postmortem::PostmortemStatus)]
     pub status: String,
     pub author: String,
     pub created_at: String,
@@ -309,9 +312,12 @@ pub async fn markdown(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewActionBody {
+    #[schema(min_length = 1)]
     pub title: String,
+    #[schema(min_length = 1)]
     pub owner: String,
     /// YYYY-MM-DD.
+    #[schema(format = Date)]
     pub due_date: String,
 }
 
@@ -350,6 +356,7 @@ pub async fn add_action(
 #[into_params(parameter_in = Query)]
 pub struct ActionQuery {
     /// open, in_progress, done or cancelled.
+    #[param(value_type = Option<crate::incidents::actions::ActionStatus>)]
     pub status: Option<String>,
     /// Exact owner name.
     pub owner: Option<String>,
@@ -430,8 +437,10 @@ pub struct ActionBody {
     pub title: Option<String>,
     pub owner: Option<String>,
     /// YYYY-MM-DD.
+    #[schema(format = Date)]
     pub due_date: Option<String>,
     /// open, in_progress, done or cancelled (done and cancelled only go back to open).
+    #[schema(value_type = Option<crate::incidents::actions::ActionStatus>)]
     pub status: Option<String>,
 }
 
