@@ -99,9 +99,13 @@ pub fn expression(rule: &Rule) -> String {
     match rule.signal {
         Signal::Constant => format!("vector(1) {op} {threshold}"),
         // Not in /metrics: `prometheus_rules` leaves these rules out.
-        Signal::ModelQualityDropRatio | Signal::DataDriftDetected | Signal::LoginFailures => {
-            "vector(0) > 1".to_string()
-        }
+        Signal::ModelQualityDropRatio | Signal::DataDriftDetected => "vector(0) > 1".to_string(),
+        // Every outcome but success is a `login.failure` row, which the server's own engine
+        // counts: the two count the same attempts.
+        Signal::LoginFailures => format!(
+            "{} {op} {threshold}",
+            increase(names::LOGIN_ATTEMPTS_TOTAL, "{outcome!=\"success\"}")
+        ),
         Signal::HttpLatencyMeanSeconds => {
             let count = increase(names::HTTP_REQUEST_DURATION_SECONDS_COUNT, "");
             format!(

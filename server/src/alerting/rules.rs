@@ -206,10 +206,7 @@ impl Signal {
 
     /// Whether the server's `/metrics` carries this signal (the Prometheus export needs it).
     pub fn in_metrics(self) -> bool {
-        !matches!(
-            self,
-            Self::ModelQualityDropRatio | Self::DataDriftDetected | Self::LoginFailures
-        )
+        !matches!(self, Self::ModelQualityDropRatio | Self::DataDriftDetected)
     }
 
     /// The aggregations this signal can be computed with; the first is its default.

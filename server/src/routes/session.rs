@@ -209,7 +209,9 @@ async fn sign_in(
     let name = name.trim();
     let shown_name: String = name.chars().take(64).collect();
     let limiter = state.login_limiter();
-    let failure = |reason: &'static str| {
+    // Audits a failed attempt and counts it (`outcome`: failure or rate_limited).
+    let failure = |reason: &'static str, outcome: &'static str| {
+        state.metrics().login_attempt(outcome);
         let store = state.store().clone();
         let client = client.clone();
         let shown = shown_name.clone();
@@ -225,7 +227,7 @@ async fn sign_in(
         }
     };
     if let Err(wait) = limiter.check(name, &client, now) {
-        failure("rate limited").await?;
+        failure("rate limited", "rate_limited").await?;
         return Err(ApiError::RateLimited { retry_after: wait });
     }
     let found = if name.is_empty() || name.chars().count() > 64 {
@@ -250,11 +252,11 @@ async fn sign_in(
     let matches = passwords::verify_blocking(password.to_string(), hash).await;
     let (Some(user), true) = (user, matches) else {
         limiter.failed(name, &client, now);
-        failure("wrong name or password").await?;
+        failure("wrong name or password", "failure").await?;
         return Err(ApiError::Unauthorized("wrong name or password".to_string()));
     };
     let Ok(role) = user.role.parse::<Role>() else {
-        failure("no valid role").await?;
+        failure("no valid role", "failure").await?;
         return Err(ApiError::Unauthorized(
             "this account has no valid role".to_string(),
         ));
@@ -291,6 +293,7 @@ async fn sign_in(
         serde_json::json!({ "client": client }),
     )
     .await?;
+    state.metrics().login_attempt("success");
     let cookie = sessions::set_cookie(
         sessions::COOKIE,
         &secret,
@@ -373,6 +376,7 @@ pub struct SignInBody {
 pub struct SessionView {
     pub name: String,
     /// viewer, responder, commander or admin.
+    #[schema(value_type = crate::auth::Role)]
     pub role: String,
     /// `session` or `token`.
     pub via: String,

@@ -113,6 +113,14 @@ pub const RUM_ANALYSIS_SECONDS_PER_10K_ROWS: &str = "rum_analysis_seconds_per_10
 /// Counter `{kind}`: JavaScript errors, panics and failed requests reported by browsers.
 pub const RUM_ERRORS_TOTAL: &str = "rum_errors_total";
 
+/// Counter `{outcome}`: sign-in attempts (`POST /login`, `POST /api/session`), one of
+/// [`LOGIN_OUTCOMES`]. Every outcome but `success` is a `login.failure` row of the audit trail,
+/// which the RepeatedLoginFailures rule counts; its Prometheus form counts this series.
+pub const LOGIN_ATTEMPTS_TOTAL: &str = "login_attempts_total";
+const HELP_LOGIN_ATTEMPTS: &str = "Sign-in attempts by outcome: success, failure (wrong name or password, or no valid role), rate_limited.";
+/// The `outcome` values of [`LOGIN_ATTEMPTS_TOTAL`].
+pub const LOGIN_OUTCOMES: [&str; 3] = ["success", "failure", "rate_limited"];
+
 /// Gauge `{probe, location}`: 1 when the probe's latest run succeeded, else 0 (as
 /// blackbox_exporter's `probe_success`).
 pub const PROBE_SUCCESS: &str = "probe_success";
@@ -275,6 +283,7 @@ pub struct Metrics {
     instance: Option<String>,
     rum: RumMetrics,
     probes: ProbeMetrics,
+    logins: Family<Single, Counter>,
 }
 
 /// What the registry's collectors and the middleware share.
@@ -318,12 +327,23 @@ impl Metrics {
         registry.register_collector(Box::new(SystemCollector(shared.clone())));
         let rum = RumMetrics::new(&mut registry);
         let probes = ProbeMetrics::new(&mut registry);
+        let logins = Family::<Single, Counter>::default();
+        // Every outcome from the start, so `increase()` sees the first failure.
+        for outcome in LOGIN_OUTCOMES {
+            let _ = logins.get_or_create(&[(LABEL_OUTCOME, outcome)]);
+        }
+        registry.register(
+            counter_base(LOGIN_ATTEMPTS_TOTAL),
+            HELP_LOGIN_ATTEMPTS,
+            logins.clone(),
+        );
         Self {
             registry,
             shared,
             instance: None,
             rum,
             probes,
+            logins,
         }
     }
 
@@ -349,6 +369,13 @@ impl Metrics {
     /// Their names belong in this module too.
     pub fn registry_mut(&mut self) -> &mut Registry {
         &mut self.registry
+    }
+
+    /// Counts one sign-in attempt in [`LOGIN_ATTEMPTS_TOTAL`]; `outcome` is one of
+    /// [`LOGIN_OUTCOMES`].
+    pub fn login_attempt(&self, outcome: &'static str) {
+        debug_assert!(LOGIN_OUTCOMES.contains(&outcome), "{outcome}");
+        self.logins.get_or_create(&[(LABEL_OUTCOME, outcome)]).inc();
     }
 
     /// The real-user-monitoring series.

@@ -162,6 +162,34 @@ async fn failures_are_audited_and_rate_limited() {
             .expect("count"),
         0
     );
+
+    // /metrics counts the same attempts (the Prometheus form of RepeatedLoginFailures reads
+    // them), and a success too.
+    server.add_user("ben", "viewer").await;
+    let ben = server
+        .client
+        .post(server.url("/api/session"))
+        .json(&json!({ "name": "ben", "password": PASSWORD }))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(ben.status(), 200);
+    let metrics = server
+        .client
+        .get(server.url("/metrics"))
+        .send()
+        .await
+        .expect("get")
+        .text()
+        .await
+        .expect("text");
+    for (outcome, count) in [("failure", 6), ("rate_limited", 1), ("success", 1)] {
+        let line = format!("login_attempts_total{{outcome=\"{outcome}\"}} {count}");
+        assert!(
+            metrics.lines().any(|l| l == line),
+            "{line} not in:\n{metrics}"
+        );
+    }
 }
 
 /// A state-changing request made with a session needs the session's CSRF token (header or

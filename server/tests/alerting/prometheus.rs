@@ -56,7 +56,7 @@ fn promtool_accepts_the_exported_rules_and_fires_them_on_the_same_series() {
     );
     let (ok, report) = promtool(&["check", "rules", "rules.yml"], dir.path());
     assert!(ok, "{report}");
-    assert!(report.contains("SUCCESS: 13 rules found"), "{report}");
+    assert!(report.contains("SUCCESS: 14 rules found"), "{report}");
 
     // Series every 15 s for 10 minutes. 10% errors at 100 requests per 15 s: fires; 1%: not;
     // 1 request in 3 failing: too little traffic, not either.
@@ -173,6 +173,37 @@ tests:
     alert_rule_test:
       - eval_time: 20m
         alertname: PredictionLatencyHigh
+        exp_alerts: []
+  # 2 failures and 1 attempt refused by the rate limit a minute: 15 in 5 minutes, fires. 1
+  # failure a minute beside 50 successes: 5 failures, does not (successes never count).
+  - interval: 1m
+    input_series:
+      - series: 'login_attempts_total{outcome="failure"}'
+        values: '0+2x10'
+      - series: 'login_attempts_total{outcome="rate_limited"}'
+        values: '0+1x10'
+      - series: 'login_attempts_total{outcome="success"}'
+        values: '0x10'
+    alert_rule_test:
+      - eval_time: 6m
+        alertname: RepeatedLoginFailures
+        exp_alerts:
+          - exp_labels:
+              severity: warning
+            exp_annotations:
+              summary: "10 or more failed sign-ins in 5 minutes: someone may be guessing passwords"
+              playbook: "repeated-login-failures"
+  - interval: 1m
+    input_series:
+      - series: 'login_attempts_total{outcome="failure"}'
+        values: '0+1x10'
+      - series: 'login_attempts_total{outcome="rate_limited"}'
+        values: '0x10'
+      - series: 'login_attempts_total{outcome="success"}'
+        values: '0+50x10'
+    alert_rule_test:
+      - eval_time: 6m
+        alertname: RepeatedLoginFailures
         exp_alerts: []
 "#;
     std::fs::write(dir.path().join("tests.yml"), tests).expect("tests");
