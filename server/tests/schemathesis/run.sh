@@ -10,6 +10,11 @@
 #             index.html), and stops it at the end.
 #   Further options go to `schemathesis run`, e.g. `--max-examples 200` or `--seed 1`.
 #
+# A server it starts itself is tested twice: once without credentials (the public surface, and
+# 401 everywhere else), then with an admin API token made by `csv-analyzer token create`, so the
+# signed-in operations (incidents, post-mortems, users, tokens, …) run their real logic too
+# (that pass leaves out the two input-strictness checks, see below).
+#
 # Needs python3 with venv. The first run (or one after requirements.txt changed) creates
 # server/tests/schemathesis/.venv from PyPI. Exits non-zero when schemathesis finds a problem.
 set -euo pipefail
@@ -58,6 +63,9 @@ else
         echo '<!doctype html><title>CSV Analyzer</title>' >"$dist/index.html"
     fi
     # The script's own CSV_ANALYZER_* settings are not configuration keys of the server.
+    token="$(env -u CSV_ANALYZER_BIN -u CSV_ANALYZER_DIST_DIR \
+        "$bin" token create --name schemathesis --role admin --data-dir "$work/data")" ||
+        fail "could not make an admin token with $bin token create"
     env -u CSV_ANALYZER_BIN -u CSV_ANALYZER_DIST_DIR \
         "$bin" serve --addr 127.0.0.1:0 --dist-dir "$dist" --data-dir "$work/data" \
         >"$work/stdout" 2>"$work/stderr" &
@@ -90,10 +98,28 @@ PY
 
 # No .hypothesis/ or report files in the repository: run from the temp dir.
 cd "$work"
-"$venv/bin/schemathesis" --config-file "$here/schemathesis.toml" run "$base/api/openapi.json" \
-    --url "$base" \
-    --checks all \
-    --wait-for-schema 10 \
-    --generation-database none \
-    --no-color \
-    "$@"
+run_schemathesis() {
+    "$venv/bin/schemathesis" --config-file "$here/schemathesis.toml" run "$base/api/openapi.json" \
+        --url "$base" \
+        --checks all \
+        --wait-for-schema 10 \
+        --generation-database none \
+        --no-color \
+        "$@"
+}
+if [[ -z "${token:-}" ]]; then
+    run_schemathesis "$@"
+    exit
+fi
+echo "schemathesis: pass 1 of 2, without credentials"
+run_schemathesis "$@"
+# The signed-in pass checks what the server answers (no 5xx; statuses, content types, headers
+# and bodies as documented; nothing left reachable after a DELETE), not yet how exactly the
+# schema describes the input: some rules (a probe kind and its table, `to` after `from`) are
+# beyond JSON Schema, and the generated values break them. It leaves out revoking tokens: the
+# stateful phase follows GET /api/tokens to DELETE /api/tokens/{name} and revoked its own token
+# (every later call answered 401); server/tests/access covers revocation.
+echo "schemathesis: pass 2 of 2, with an admin API token"
+run_schemathesis -H "Authorization: Bearer $token" \
+    --exclude-checks positive_data_acceptance,negative_data_rejection \
+    --exclude-operation-id revoke_token "$@"
