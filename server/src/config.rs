@@ -674,6 +674,7 @@ mod tests {
         assert_eq!(config.auth, crate::auth::AuthConfig::default());
         assert_eq!(config.incidents.oncall.people, ["alice", "bob", "carol"]);
         assert_eq!(config.incidents.oncall.time_zone, "Europe/Paris");
+        assert_eq!(config.incidents.oncall.contacts["bob"], "bob-email");
         assert!(config.incidents.ticketing.enabled);
         assert_eq!(config.incidents.reopen_window_seconds, 3600);
     }

@@ -156,7 +156,7 @@ pub async fn run(
         ))
     });
     // Escalates incidents nobody acknowledged (a no-op without a rotation or a commander).
-    let escalation_channel = crate::incidents::escalation::EscalationChannel::from_settings(
+    let escalation_channels = crate::incidents::escalation::EscalationChannels::from_settings(
         &config.incidents.oncall,
         &config.alerting.channels,
         &config.alerting.external_url,
@@ -165,7 +165,7 @@ pub async fn run(
     let escalation_task = tokio::spawn(crate::incidents::escalation::run(
         store.clone(),
         config.incidents.oncall.clone(),
-        escalation_channel,
+        escalation_channels,
         until_stopped(stopped.clone()),
     ));
 

@@ -13,10 +13,11 @@
 //! Each level is an `escalated` event `{to, level, from?, after_minutes}` on the incident's
 //! timeline, written once per incident and level (the write checks the timeline under the
 //! incident's row lock, so restarts and replicas do not repeat it). A level without anybody to
-//! reach (no rotation, no commander) is skipped. When a channel is configured
-//! (`incidents.oncall.channel`, an `[[alerting.channels]]` name), each escalation is also sent
-//! there once, as a firing `IncidentEscalated` alert, after the event is written: a failed
-//! send is logged, not retried (the timeline still shows the escalation).
+//! reach (no rotation, no commander) is skipped. Each escalation is also sent, once, as a
+//! firing `IncidentEscalated` alert after the event is written, to the shared channel
+//! (`incidents.oncall.channel`) and to the person's own (`incidents.oncall.contacts`), both
+//! `[[alerting.channels]]` names, when they are set: a failed send is logged, not retried (the
+//! timeline still shows the escalation).
 //!
 //! [`step`] does one pass at a given instant (tests call it with explicit instants); [`run`]
 //! calls it every 30 s.
@@ -56,27 +57,73 @@ pub struct EscalationChannel {
 }
 
 impl EscalationChannel {
-    /// The channel `settings.channel` names among `channels` (the `[[alerting.channels]]`),
-    /// compiled; `None` when no channel is set. The error names the key.
+    /// The channel named `name` among `channels` (the `[[alerting.channels]]`), compiled; the
+    /// error names `key`, the setting that named it.
+    fn compile(
+        key: &str,
+        name: &str,
+        channels: &[ChannelSpec],
+        external_url: &str,
+    ) -> Result<EscalationChannel, String> {
+        let name = name.trim();
+        let spec = channels
+            .iter()
+            .find(|c| c.name == name)
+            .ok_or_else(|| format!("`{key}`: there is no [[alerting.channels]] named `{name}`"))?;
+        let notifier = spec
+            .compile()
+            .map_err(|e| format!("`{key}` `{name}`: {e}"))?;
+        Ok(EscalationChannel {
+            name: name.to_string(),
+            notifier,
+            external_url: external_url.trim_end_matches('/').to_string(),
+        })
+    }
+}
+
+/// Where escalations are sent: the on-call team's shared channel and each person's own.
+#[derive(Debug, Clone, Default)]
+pub struct EscalationChannels {
+    /// `incidents.oncall.channel`: every escalation.
+    pub shared: Option<EscalationChannel>,
+    /// `incidents.oncall.contacts`: the escalations to that person (by trimmed name).
+    pub personal: BTreeMap<String, EscalationChannel>,
+}
+
+impl EscalationChannels {
+    /// The channels the settings name among `channels` (the `[[alerting.channels]]`),
+    /// compiled. The error names the key.
     pub fn from_settings(
         settings: &RotationSettings,
         channels: &[ChannelSpec],
         external_url: &str,
-    ) -> Result<Option<EscalationChannel>, String> {
-        let Some(name) = settings.channel.as_deref() else {
-            return Ok(None);
-        };
-        let spec = channels.iter().find(|c| c.name == name).ok_or_else(|| {
-            format!("`incidents.oncall.channel`: there is no [[alerting.channels]] named `{name}`")
-        })?;
-        let notifier = spec
-            .compile()
-            .map_err(|e| format!("`incidents.oncall.channel` `{name}`: {e}"))?;
-        Ok(Some(EscalationChannel {
-            name: name.to_string(),
-            notifier,
-            external_url: external_url.trim_end_matches('/').to_string(),
-        }))
+    ) -> Result<EscalationChannels, String> {
+        let shared = settings
+            .channel
+            .as_deref()
+            .map(|name| {
+                EscalationChannel::compile("incidents.oncall.channel", name, channels, external_url)
+            })
+            .transpose()?;
+        let mut personal = BTreeMap::new();
+        for (person, name) in &settings.contacts {
+            let key = format!("incidents.oncall.contacts.{}", person.trim());
+            let channel = EscalationChannel::compile(&key, name, channels, external_url)?;
+            personal.insert(person.trim().to_string(), channel);
+        }
+        Ok(EscalationChannels { shared, personal })
+    }
+
+    /// The channels an escalation to `person` goes to: the shared one, then theirs (once when
+    /// both are the same channel).
+    pub fn reaching(&self, person: &str) -> Vec<&EscalationChannel> {
+        let mut out: Vec<&EscalationChannel> = self.shared.iter().collect();
+        if let Some(own) = self.personal.get(person.trim())
+            && out.iter().all(|c| c.name != own.name)
+        {
+            out.push(own);
+        }
+        out
     }
 }
 
@@ -87,8 +134,9 @@ pub struct Escalated {
     /// 1: the next in line; 2: the commander.
     pub level: u8,
     pub to: String,
-    /// The sending to the channel: `None` without a channel, else its outcome (the reason).
-    pub sent: Option<Result<(), String>>,
+    /// Each channel it was sent to (see [`EscalationChannels::reaching`]) and the outcome (the
+    /// reason of a failure); empty without channels.
+    pub sent: Vec<(String, Result<(), String>)>,
 }
 
 /// Whether escalation watches `incident` at all: open, unacknowledged, and notified (or
@@ -132,7 +180,7 @@ fn level_one(
 pub async fn step(
     store: &Store,
     settings: &RotationSettings,
-    channel: Option<&EscalationChannel>,
+    channels: &EscalationChannels,
     now_ms: i64,
 ) -> Result<Vec<Escalated>, IncidentError> {
     let rotation = settings
@@ -201,28 +249,26 @@ pub async fn step(
                 to = %to,
                 "unacknowledged incident escalated"
             );
-            let sent = match channel {
-                None => None,
-                Some(channel) => {
-                    let message = message(channel, incident, level, &to, minutes, now_ms);
-                    let key = format!("escalation-{}-{level}", incident.id);
-                    let result = channel
-                        .notifier
-                        .notify(&message, &key)
-                        .await
-                        .map_err(|e| e.reason);
-                    if let Err(reason) = &result {
-                        tracing::warn!(
-                            incident = incident.id,
-                            level,
-                            channel = %channel.name,
-                            reason = %reason,
-                            "the escalation could not be sent (it is on the timeline)"
-                        );
-                    }
-                    Some(result)
+            let mut sent = Vec::new();
+            for channel in channels.reaching(&to) {
+                let message = message(channel, incident, level, &to, minutes, now_ms);
+                let key = format!("escalation-{}-{level}", incident.id);
+                let result = channel
+                    .notifier
+                    .notify(&message, &key)
+                    .await
+                    .map_err(|e| e.reason);
+                if let Err(reason) = &result {
+                    tracing::warn!(
+                        incident = incident.id,
+                        level,
+                        channel = %channel.name,
+                        reason = %reason,
+                        "the escalation could not be sent (it is on the timeline)"
+                    );
                 }
-            };
+                sent.push((channel.name.clone(), result));
+            }
             done.push(Escalated {
                 incident_id: incident.id,
                 level,
@@ -299,7 +345,7 @@ pub fn message(
 pub async fn run(
     store: Store,
     settings: RotationSettings,
-    channel: Option<EscalationChannel>,
+    channels: EscalationChannels,
     shutdown: impl Future<Output = ()>,
 ) {
     if settings.people.is_empty() && settings.commander.is_none() {
@@ -312,6 +358,7 @@ pub async fn run(
     tracing::info!(
         escalate_after_minutes = settings.escalate_after_minutes,
         channel = settings.channel.as_deref().unwrap_or(""),
+        contacts = settings.contacts.len(),
         "escalation task started"
     );
     loop {
@@ -320,7 +367,7 @@ pub async fn run(
             _ = ticks.tick() => {}
         }
         let now_ms = crate::probes::unix_now_ms();
-        match step(&store, &settings, channel.as_ref(), now_ms).await {
+        match step(&store, &settings, &channels, now_ms).await {
             Ok(done) if !done.is_empty() => tracing::debug!(?done, "escalation step"),
             Ok(_) => {}
             Err(error) => {
@@ -357,26 +404,54 @@ mod tests {
     }
 
     #[test]
-    fn the_channel_is_found_by_name() {
+    fn the_channels_are_found_by_name() {
         let mut settings = RotationSettings::default();
-        assert!(
-            EscalationChannel::from_settings(&settings, &channels(), "https://x")
-                .expect("no channel")
-                .is_none()
-        );
+        let none = EscalationChannels::from_settings(&settings, &channels(), "https://x")
+            .expect("no channel");
+        assert!(none.shared.is_none() && none.personal.is_empty());
         settings.channel = Some("oncall-hook".into());
-        let channel = EscalationChannel::from_settings(&settings, &channels(), "https://x/")
-            .expect("found")
-            .expect("some");
+        let found =
+            EscalationChannels::from_settings(&settings, &channels(), "https://x/").expect("found");
+        let channel = found.shared.expect("some");
         assert_eq!(channel.name, "oncall-hook");
         assert_eq!(channel.external_url, "https://x");
         settings.channel = Some("nope".into());
-        let error = EscalationChannel::from_settings(&settings, &channels(), "https://x")
+        let error = EscalationChannels::from_settings(&settings, &channels(), "https://x")
             .expect_err("unknown");
         assert_eq!(
             error,
             "`incidents.oncall.channel`: there is no [[alerting.channels]] named `nope`"
         );
+    }
+
+    #[test]
+    fn contacts_name_channels_and_reach_their_person_once() {
+        let mut settings = RotationSettings {
+            channel: Some("oncall-hook".into()),
+            contacts: [(" bob ".to_string(), "oncall-hook".to_string())].into(),
+            ..RotationSettings::default()
+        };
+        let channels_of = |settings: &RotationSettings| {
+            EscalationChannels::from_settings(settings, &channels(), "https://x")
+        };
+        let same = channels_of(&settings).expect("known");
+        assert_eq!(
+            same.reaching("bob").len(),
+            1,
+            "the shared channel is bob's too"
+        );
+        settings.channel = None;
+        let own = channels_of(&settings).expect("known");
+        assert_eq!(own.reaching("bob").len(), 1);
+        assert!(own.reaching("alice").is_empty());
+        settings.contacts = [("carol".to_string(), "carol-sms".to_string())].into();
+        assert_eq!(
+            channels_of(&settings).expect_err("unknown"),
+            "`incidents.oncall.contacts.carol`: there is no [[alerting.channels]] named `carol-sms`"
+        );
+        settings.contacts = [("carol".to_string(), " ".to_string())].into();
+        let error = settings.compile().expect_err("blank");
+        assert!(error.contains("incidents.oncall.contacts.carol"), "{error}");
     }
 
     #[test]

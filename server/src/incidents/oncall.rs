@@ -12,6 +12,8 @@
 //! Overrides are stored by [`crate::storage::oncall`]; the latest-created override that covers
 //! an instant wins over the rotation and over older overrides.
 
+use std::collections::BTreeMap;
+
 use chrono::{
     DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone,
     Weekday,
@@ -31,6 +33,9 @@ use serde::Deserialize;
 /// commander = "dana"             # escalation level 2
 /// escalate_after_minutes = 15    # unacknowledged for this long: level 1; twice as long: level 2
 /// channel = "oncall-slack"       # an [[alerting.channels]] name escalations are sent to
+///
+/// [incidents.oncall.contacts]      # a person's own channel: escalations to them go there too
+/// bob = "bob-email"               # an [[alerting.channels]] name (an email to bob, a pager)
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -53,6 +58,9 @@ pub struct RotationSettings {
     /// The name of an `[[alerting.channels]]` channel escalations are sent to (none: they are
     /// only recorded on the timeline).
     pub channel: Option<String>,
+    /// Person → the name of an `[[alerting.channels]]` channel that reaches them: an escalation
+    /// to that person is also sent there.
+    pub contacts: BTreeMap<String, String>,
 }
 
 impl Default for RotationSettings {
@@ -66,6 +74,7 @@ impl Default for RotationSettings {
             commander: None,
             escalate_after_minutes: 15,
             channel: None,
+            contacts: BTreeMap::new(),
         }
     }
 }
@@ -187,6 +196,14 @@ impl RotationSettings {
             && channel.trim().is_empty()
         {
             return Err("`incidents.oncall.channel`: must name a channel, or be left out".into());
+        }
+        for (person, channel) in &self.contacts {
+            checked_person("incidents.oncall.contacts", person)?;
+            if channel.trim().is_empty() {
+                return Err(format!(
+                    "`incidents.oncall.contacts.{person}`: must name an [[alerting.channels]] channel"
+                ));
+            }
         }
         if self.escalate_after_minutes == 0 || self.escalate_after_minutes > 24 * 60 {
             return Err(format!(

@@ -1,11 +1,13 @@
 //! Escalation of unacknowledged incidents: level 1 after N minutes, level 2 after 2N, once
-//! each, with explicit instants; sent to a channel when one is set.
+//! each, with explicit instants; sent to the shared channel and the person's own when set.
 
 use std::sync::{Arc, Mutex};
 
 use server::alerting::notify::{ChannelKind, Delivery, Notifier, WebhookMessage};
 use server::incidents::State;
-use server::incidents::escalation::{ESCALATED, Escalated, EscalationChannel, step};
+use server::incidents::escalation::{
+    ESCALATED, Escalated, EscalationChannel, EscalationChannels, step,
+};
 use server::incidents::oncall::RotationSettings;
 use server::storage::oncall::NewOverride;
 
@@ -82,10 +84,13 @@ on_both_engines! {
     async fn levels_at_the_right_minutes(store) {
         let settings = settings();
         let recorder = Arc::new(Recorder::default());
-        let channel = EscalationChannel {
-            name: "oncall-test".into(),
-            notifier: recorder.clone(),
-            external_url: "https://csv.example.org".into(),
+        let channels = EscalationChannels {
+            shared: Some(EscalationChannel {
+                name: "oncall-test".into(),
+                notifier: recorder.clone(),
+                external_url: "https://csv.example.org".into(),
+            }),
+            personal: Default::default(),
         };
         // Tuesday 2027-03-02, 11:00 Paris: alice is on call.
         let t0 = ms("2027-03-02T10:00:00Z");
@@ -103,13 +108,13 @@ on_both_engines! {
         let run = |now: i64| {
             let store = store.clone();
             let settings = settings.clone();
-            let channel = channel.clone();
-            async move { step(&store, &settings, Some(&channel), now).await.expect("step") }
+            let channels = channels.clone();
+            async move { step(&store, &settings, &channels, now).await.expect("step") }
         };
         assert!(run(t0 + 15 * MINUTE - 1).await.is_empty());
         let first = run(t0 + 15 * MINUTE).await;
         assert_eq!(levels(&first), [(auto.id, 1, "bob")]);
-        assert_eq!(first[0].sent, Some(Ok(())));
+        assert_eq!(first[0].sent, [("oncall-test".to_string(), Ok(()))]);
         assert!(run(t0 + 16 * MINUTE).await.is_empty(), "level 1 only once");
 
         // The manual incident is detected, opened by a person: not watched until notified.
@@ -180,17 +185,85 @@ on_both_engines! {
         let settings = RotationSettings { channel: None, ..settings() };
         let t0 = ms("2027-03-09T10:00:00Z"); // bob's week
         let incident = open_incident(&store, "Late", "alerting", t0).await;
-        let done = step(&store, &settings, None, t0 + 2 * HOUR).await.expect("step");
+        let none = EscalationChannels::default();
+        let done = step(&store, &settings, &none, t0 + 2 * HOUR).await.expect("step");
         assert_eq!(levels(&done), [(incident.id, 1, "carol"), (incident.id, 2, "dana")]);
-        assert_eq!(done[0].sent, None);
-        assert!(step(&store, &settings, None, t0 + 3 * HOUR).await.expect("step").is_empty());
+        assert!(done[0].sent.is_empty());
+        assert!(step(&store, &settings, &none, t0 + 3 * HOUR).await.expect("step").is_empty());
         // Acknowledged later: nothing more, and the recorded events stay.
         store.incidents().acknowledge(incident.id, "carol", t0 + 4 * HOUR).await.expect("ack");
         assert_eq!(escalations(&store, incident.id).await.len(), 2);
         // No commander and no rotation: nothing to escalate to.
         let other = open_incident(&store, "Nobody", "alerting", t0).await;
         let empty = RotationSettings::default();
-        assert!(step(&store, &empty, None, t0 + 5 * HOUR).await.expect("step").is_empty());
+        assert!(step(&store, &empty, &none, t0 + 5 * HOUR).await.expect("step").is_empty());
         assert!(escalations(&store, other.id).await.is_empty());
+    }
+}
+
+on_both_engines! {
+    /// A person with a contact channel is reached there too, besides the shared channel; a
+    /// level to someone without one goes to the shared channel only, and a failed send is
+    /// reported without undoing the escalation.
+    async fn a_person_is_reached_on_their_own_channel(store) {
+        let settings = settings();
+        let shared = Arc::new(Recorder::default());
+        let bobs = Arc::new(Recorder::default());
+        let channel = |name: &str, notifier: Arc<dyn Notifier>| EscalationChannel {
+            name: name.into(),
+            notifier,
+            external_url: "https://csv.example.org".into(),
+        };
+        let channels = EscalationChannels {
+            shared: Some(channel("oncall-test", shared.clone())),
+            personal: [
+                ("bob".to_string(), channel("bob-email", bobs.clone())),
+                ("dana".to_string(), channel("dana-pager", Arc::new(Refusing))),
+            ]
+            .into(),
+        };
+        // Tuesday 2027-03-02, 11:00 Paris: alice is on call, bob is next.
+        let t0 = ms("2027-03-02T10:00:00Z");
+        let incident = open_incident(&store, "API down", "alerting", t0).await;
+        let first = step(&store, &settings, &channels, t0 + 15 * MINUTE).await.expect("step");
+        assert_eq!(levels(&first), [(incident.id, 1, "bob")]);
+        assert_eq!(
+            first[0].sent,
+            [("oncall-test".to_string(), Ok(())), ("bob-email".to_string(), Ok(()))]
+        );
+        let to_bob = bobs.sent.lock().expect("lock").clone();
+        assert_eq!(to_bob.len(), 1);
+        assert_eq!(to_bob[0].0.receiver, "bob-email");
+        assert_eq!(to_bob[0].0.alerts[0].label("escalated_to"), "bob");
+        assert_eq!(to_bob[0].1, format!("escalation-{}-1", incident.id));
+
+        let second = step(&store, &settings, &channels, t0 + 30 * MINUTE).await.expect("step");
+        assert_eq!(levels(&second), [(incident.id, 2, "dana")]);
+        assert_eq!(second[0].sent[0], ("oncall-test".to_string(), Ok(())));
+        assert_eq!(second[0].sent[1].0, "dana-pager");
+        assert!(second[0].sent[1].1.is_err());
+        assert_eq!(escalations(&store, incident.id).await.len(), 2, "both on the timeline");
+        assert_eq!(shared.sent.lock().expect("lock").len(), 2);
+        assert_eq!(bobs.sent.lock().expect("lock").len(), 1, "level 2 is not bob's");
+    }
+}
+
+/// A channel whose sends all fail.
+#[derive(Debug)]
+struct Refusing;
+
+impl Notifier for Refusing {
+    fn kind(&self) -> ChannelKind {
+        ChannelKind::Webhook
+    }
+
+    fn notify<'a>(&'a self, _message: &'a WebhookMessage, _key: &'a str) -> Delivery<'a> {
+        Box::pin(async move {
+            Err(server::alerting::notify::DeliveryError {
+                reason: "503 from the pager".to_string(),
+                retryable: true,
+                retry_after: None,
+            })
+        })
     }
 }
