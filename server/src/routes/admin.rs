@@ -448,12 +448,7 @@ fn audit_filter(query: &AuditQuery) -> Result<AuditFilter, ApiError> {
                 .map_err(|_| ApiError::BadRequest(format!("`{field}` is not an RFC 3339 time"))),
         }
     };
-    let limit = query.limit.unwrap_or(100);
-    if !(1..=MAX_AUDIT_LIMIT).contains(&limit) {
-        return Err(ApiError::BadRequest(format!(
-            "`limit` is 1 to {MAX_AUDIT_LIMIT}"
-        )));
-    }
+    let limit = super::checked_limit(query.limit, 100, MAX_AUDIT_LIMIT)?;
     let text = |value: &Option<String>| {
         value
             .as_deref()

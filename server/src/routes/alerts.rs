@@ -300,12 +300,7 @@ pub async fn history(
     query: Result<Query<HistoryQuery>, QueryRejection>,
 ) -> Result<Json<Vec<HistoryView>>, ApiError> {
     let Query(query) = query.map_err(|e| ApiError::BadRequest(e.body_text()))?;
-    let limit = query.limit.unwrap_or(100);
-    if !(1..=1000).contains(&limit) {
-        return Err(ApiError::BadRequest(
-            "limit must be between 1 and 1000".to_string(),
-        ));
-    }
+    let limit = super::checked_limit(query.limit, 100, 1000)?;
     let rows = state
         .store()
         .alerts()
@@ -993,12 +988,7 @@ pub async fn notifications(
     query: Result<Query<NotificationQuery>, QueryRejection>,
 ) -> Result<Json<Vec<NotificationView>>, ApiError> {
     let Query(query) = query.map_err(|e| ApiError::BadRequest(e.body_text()))?;
-    let limit = query.limit.unwrap_or(100);
-    if !(1..=1000).contains(&limit) {
-        return Err(ApiError::BadRequest(
-            "limit must be between 1 and 1000".to_string(),
-        ));
-    }
+    let limit = super::checked_limit(query.limit, 100, 1000)?;
     let rows = state
         .store()
         .alerts()

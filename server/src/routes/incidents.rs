@@ -283,10 +283,7 @@ fn blank(value: &Option<String>) -> Option<&str> {
 
 /// The repository filter of a query.
 pub fn filter(query: &ListQuery) -> Result<IncidentFilter, ApiError> {
-    let limit = query.limit.unwrap_or(100);
-    if !(1..=MAX_LIMIT).contains(&limit) {
-        return Err(ApiError::BadRequest(format!("`limit` is 1 to {MAX_LIMIT}")));
-    }
+    let limit = super::checked_limit(query.limit, 100, MAX_LIMIT)?;
     Ok(IncidentFilter {
         state: blank(&query.state)
             .map(|s| s.parse::<IncidentState>())

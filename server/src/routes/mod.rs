@@ -197,3 +197,38 @@ pub fn router(state: AppState) -> Router {
         .layer(inner.security.clone())
         .with_state(state)
 }
+
+/// A list's `limit` parameter: `default` when absent, else 1 to `max` (a 400 naming the range).
+pub(crate) fn checked_limit(
+    limit: Option<i64>,
+    default: i64,
+    max: i64,
+) -> Result<i64, crate::http::ApiError> {
+    let limit = limit.unwrap_or(default);
+    if (1..=max).contains(&limit) {
+        Ok(limit)
+    } else {
+        Err(crate::http::ApiError::BadRequest(format!(
+            "`limit` is 1 to {max}, got {limit}"
+        )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::checked_limit;
+
+    #[test]
+    fn a_limit_is_its_default_or_within_its_range() {
+        assert_eq!(checked_limit(None, 100, 500).ok(), Some(100));
+        assert_eq!(checked_limit(Some(1), 100, 500).ok(), Some(1));
+        assert_eq!(checked_limit(Some(500), 100, 500).ok(), Some(500));
+        for bad in [0, -1, 501] {
+            let error = checked_limit(Some(bad), 100, 500).expect_err("out of range");
+            assert!(
+                matches!(&error, crate::http::ApiError::BadRequest(m) if m == &format!("`limit` is 1 to 500, got {bad}")),
+                "{error:?}"
+            );
+        }
+    }
+}
