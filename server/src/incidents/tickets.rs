@@ -1,8 +1,10 @@
 //! Ticket requests sent in the background (§13.2): a request may take seconds with its retries,
 //! so neither a person's change nor the auto-open task waits for it. The ticket's key, when the
 //! ticketing system answers one, is kept: on the incident's timeline (a note by `ticketing`),
-//! and on the corrective action (`ticket_ref`). A failure is logged with its reason; there is
-//! no outbox, so a request that failed is not retried later.
+//! and on the corrective action (`ticket_ref`). A failure (after the attempts of
+//! [`Ticketing::send`]) is logged and noted on the incident's timeline with its reason, so the
+//! people working it see that the ticket must be filed by hand; there is no outbox, so a
+//! request that failed is not retried later.
 
 use std::collections::BTreeMap;
 
@@ -13,6 +15,29 @@ use crate::storage::incidents::Incident;
 
 /// The actor the timeline names for ticket keys.
 pub const TICKETING_ACTOR: &str = "ticketing";
+/// Longest ticketing note, in characters.
+const MAX_NOTE_CHARS: usize = 1_000;
+
+/// Notes `text` on incident `id`'s timeline as [`TICKETING_ACTOR`], on one line and at most
+/// [`MAX_NOTE_CHARS`] characters (it may quote what the ticketing system answered); a failure
+/// (a closed incident, the database) is logged.
+async fn note(store: &Store, id: i64, text: &str) {
+    let mut line: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .take(MAX_NOTE_CHARS)
+        .collect();
+    if text.chars().count() > MAX_NOTE_CHARS {
+        line.push('…');
+    }
+    if let Err(error) = store
+        .incidents()
+        .add_note(id, &line, TICKETING_ACTOR, crate::probes::unix_now_ms())
+        .await
+    {
+        tracing::warn!(%error, incident = id, "the ticketing note could not be written");
+    }
+}
 
 /// Sends the ticket requests of one server. Cheap to clone.
 #[derive(Debug, Clone)]
@@ -50,23 +75,17 @@ impl Tickets {
         tokio::spawn(async move {
             match ticketing.send(event, &incident, &extra).await {
                 Ok(Some(key)) => {
-                    let note = format!("ticket {key} ({} event)", event.as_str());
-                    if let Err(error) = store
-                        .incidents()
-                        .add_note(
-                            incident.id,
-                            &note,
-                            TICKETING_ACTOR,
-                            crate::probes::unix_now_ms(),
-                        )
-                        .await
-                    {
-                        tracing::warn!(%error, incident = incident.id, "the ticket key could not be noted");
-                    }
+                    let text = format!("ticket {key} ({} event)", event.as_str());
+                    note(&store, incident.id, &text).await;
                 }
                 Ok(None) => {}
                 Err(error) => {
-                    tracing::warn!(%error, incident = incident.id, event = event.as_str(), "ticket request failed")
+                    tracing::warn!(%error, incident = incident.id, event = event.as_str(), "ticket request failed");
+                    let text = format!(
+                        "ticket request failed ({} event): {error}. File the ticket by hand.",
+                        event.as_str()
+                    );
+                    note(&store, incident.id, &text).await;
                 }
             }
         });
@@ -106,7 +125,13 @@ impl Tickets {
                 }
                 Ok(None) => {}
                 Err(error) => {
-                    tracing::warn!(%error, action = action.id, "ticket request failed")
+                    tracing::warn!(%error, action = action.id, "ticket request failed");
+                    let text = format!(
+                        "ticket request failed (action_added event, action {} \"{}\"): {error}. \
+                         File the ticket by hand.",
+                        action.id, action.title
+                    );
+                    note(&store, action.incident_id, &text).await;
                 }
             }
         });

@@ -292,3 +292,97 @@ async fn a_resolved_sev2_gets_a_postmortem_actions_and_tickets() {
     assert_eq!(json_of(&body)["now"]["person"], "dan");
     assert_eq!(json_of(&body)["now"]["overridden"], true);
 }
+
+/// A ticketing system that refuses the request: the incident's timeline says so, with what it
+/// answered, for the incident and for a corrective action, so people file them by hand.
+#[tokio::test]
+async fn a_refused_ticket_request_is_noted_on_the_timeline() {
+    let app = Router::new().route(
+        "/rest/api/2/issue",
+        post(|| async {
+            (
+                axum::http::StatusCode::BAD_REQUEST,
+                "{\"errorMessages\":[\"Field 'project' is required\"]}\n",
+            )
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("port");
+    let url = format!(
+        "http://{}/rest/api/2/issue",
+        listener.local_addr().expect("addr")
+    );
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    let server = Server::start_with(|config| {
+        let ticketing = &mut config.incidents.ticketing;
+        ticketing.enabled = true;
+        ticketing.url = url.clone();
+        ticketing.on = serde_json::from_value(json!(["opened", "action_added"])).expect("events");
+    })
+    .await;
+    let commander = server.token("commander").await;
+    let (status, body) = call(
+        &server,
+        Method::POST,
+        "/api/incidents",
+        &commander,
+        Some(json!({"title": "Exports fail", "severity": "SEV3"})),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    let id = json_of(&body)["id"].as_i64().expect("id");
+    let (status, body) = call(
+        &server,
+        Method::POST,
+        &format!("/api/incidents/{id}/actions"),
+        &commander,
+        Some(json!({"title": "Retry exports", "owner": "bob", "due_date": "2030-01-31"})),
+    )
+    .await;
+    assert_eq!(status, 204, "{body}");
+
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let (_, body) = call(
+            &server,
+            Method::GET,
+            &format!("/api/incidents/{id}"),
+            &commander,
+            None,
+        )
+        .await;
+        let notes: Vec<String> = json_of(&body)["timeline"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|e| e["actor"] == "ticketing")
+            .filter_map(|e| e["text"].as_str().map(str::to_string))
+            .collect();
+        if notes.len() == 2 {
+            let opened = notes
+                .iter()
+                .find(|n| n.contains("(opened event)"))
+                .expect("the opened event's note");
+            assert!(
+                opened.contains("refused the request with 400")
+                    && opened.contains("Field 'project' is required")
+                    && opened.ends_with("File the ticket by hand."),
+                "{opened}"
+            );
+            let action = notes
+                .iter()
+                .find(|n| n.contains("action_added event"))
+                .expect("the action's note");
+            assert!(action.contains("\"Retry exports\""), "{action}");
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "ticketing notes: {notes:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
