@@ -117,7 +117,7 @@ pub const RUM_ERRORS_TOTAL: &str = "rum_errors_total";
 /// [`LOGIN_OUTCOMES`]. Every outcome but `success` is a `login.failure` row of the audit trail,
 /// which the RepeatedLoginFailures rule counts; its Prometheus form counts this series.
 pub const LOGIN_ATTEMPTS_TOTAL: &str = "login_attempts_total";
-const HELP_LOGIN_ATTEMPTS: &str = "Sign-in attempts by outcome: success, failure (wrong name or password, or no valid role), rate_limited.";
+const HELP_LOGIN_ATTEMPTS: &str = "Sign-in attempts by outcome: success, failure (wrong name or password, or no valid role), rate_limited";
 /// The `outcome` values of [`LOGIN_ATTEMPTS_TOTAL`].
 pub const LOGIN_OUTCOMES: [&str; 3] = ["success", "failure", "rate_limited"];
 
@@ -137,7 +137,7 @@ pub const PROBE_SSL_EARLIEST_CERT_EXPIRY: &str = "probe_ssl_earliest_cert_expiry
 /// permit), seconds — the scheduler's accuracy (bench/probes.py).
 pub const PROBE_SCHEDULE_DELAY_SECONDS: &str = "probe_schedule_delay_seconds";
 const HELP_PROBE_SCHEDULE_DELAY: &str =
-    "How late probe runs started against their schedule (after the concurrency permit), seconds.";
+    "How late probe runs started against their schedule (after the concurrency permit), seconds";
 /// Bounds of [`PROBE_SCHEDULE_DELAY_SECONDS`]: 1 ms to 10 s.
 const PROBE_SCHEDULE_DELAY_BUCKETS_SECONDS: [f64; 14] = [
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1.0, 2.5, 10.0,
@@ -249,27 +249,28 @@ const HELP_HOST_CPU: &str = "Busy share of the host CPU time since the previous 
 const HELP_HOST_MEMORY: &str = "Used share of the host memory, 1 - available/total (0 to 1).";
 const HELP_DISK: &str =
     "Used share of the filesystem holding the data directory, 1 - available/total (0 to 1).";
-const HELP_RUM_BEACONS: &str = "POST /api/rum answers, by outcome.";
-const HELP_RUM_EVENTS: &str = "Events of accepted RUM beacons, by type.";
-const HELP_RUM_WRITTEN: &str = "RUM rows written to the database.";
+// The help texts given to `Registry::register` have no final period: prometheus-client adds it.
+const HELP_RUM_BEACONS: &str = "POST /api/rum answers, by outcome";
+const HELP_RUM_EVENTS: &str = "Events of accepted RUM beacons, by type";
+const HELP_RUM_WRITTEN: &str = "RUM rows written to the database";
 const HELP_RUM_DROPPED: &str =
-    "RUM rows accepted but not written (the database kept failing); should stay 0.";
-const HELP_RUM_QUEUE: &str = "RUM rows accepted and waiting for the batch writer.";
-const HELP_RUM_WRITE: &str = "Time to write one batch of RUM rows, seconds.";
+    "RUM rows accepted but not written (the database kept failing); should stay 0";
+const HELP_RUM_QUEUE: &str = "RUM rows accepted and waiting for the batch writer";
+const HELP_RUM_WRITE: &str = "Time to write one batch of RUM rows, seconds";
 const HELP_RUM_VITAL: &str =
-    "Web vitals (LCP, FCP, INP, TTFB) measured by browsers, by route and device class, seconds.";
-const HELP_RUM_CLS: &str = "Cumulative layout shift measured by browsers, by route and device.";
+    "Web vitals (LCP, FCP, INP, TTFB) measured by browsers, by route and device class, seconds";
+const HELP_RUM_CLS: &str = "Cumulative layout shift measured by browsers, by route and device";
 const HELP_RUM_ANALYSIS: &str =
-    "Analysis steps as users waited for them, by step, route and device class, seconds.";
+    "Analysis steps as users waited for them, by step, route and device class, seconds";
 const HELP_RUM_PER_10K_ROWS: &str = "Whole analyses of 10,000 rows or more as users waited for \
-     them, seconds per 10,000 rows, by step, route and device class.";
-const HELP_RUM_ERRORS: &str = "Errors reported by browsers, by kind.";
+     them, seconds per 10,000 rows, by step, route and device class";
+const HELP_RUM_ERRORS: &str = "Errors reported by browsers, by kind";
 const HELP_PROBE_SUCCESS: &str =
-    "1 when the probe's latest run succeeded, else 0, by probe and location.";
+    "1 when the probe's latest run succeeded, else 0, by probe and location";
 const HELP_PROBE_DURATION: &str =
-    "Duration of the probe's latest run (step=total) and of each of its steps, seconds.";
+    "Duration of the probe's latest run (step=total) and of each of its steps, seconds";
 const HELP_PROBE_SSL_EXPIRY: &str =
-    "When the TLS certificate the probe's latest run read expires, Unix seconds.";
+    "When the TLS certificate the probe's latest run read expires, Unix seconds";
 
 // ---------------------------------------------------------------------------------------------
 // The registry and its figures.

@@ -148,6 +148,12 @@ async fn counters_and_histograms_move_by_exactly_the_traffic_sent() {
 }
 
 fn check_process_and_host(lines: &[Line], text: &str) {
+    // prometheus-client ends registered help texts with a period of its own.
+    let doubled: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with("# HELP") && l.ends_with(".."))
+        .collect();
+    assert!(doubled.is_empty(), "help texts ending in '..': {doubled:?}");
     let get = |name| value(lines, name, &[]).unwrap_or_else(|| panic!("{name} missing\n{text}"));
     for ratio in [
         HOST_CPU_USAGE_RATIO,
