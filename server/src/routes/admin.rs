@@ -87,12 +87,13 @@ pub async fn list_users(
 #[serde(deny_unknown_fields)]
 pub struct NewUser {
     /// 1 to 64 letters, digits, `.`, `_`, `-`.
-    #[schema(min_length = 1, max_length = 64)]
+    #[schema(min_length = 1, max_length = 64, pattern = "^[A-Za-z0-9._-]{1,64}$")]
     pub name: String,
     /// viewer, responder, commander or admin.
     #[schema(value_type = crate::auth::Role)]
     pub role: String,
     /// 12 to 256 characters.
+    #[schema(min_length = 12, max_length = 256)]
     pub password: String,
 }
 
@@ -293,7 +294,7 @@ pub async fn list_tokens(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewToken {
-    #[schema(min_length = 1, max_length = 64)]
+    #[schema(min_length = 1, max_length = 64, pattern = "^[A-Za-z0-9._-]{1,64}$")]
     pub name: String,
     /// Default: responder.
     #[schema(value_type = Option<crate::auth::Role>)]

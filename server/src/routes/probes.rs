@@ -433,7 +433,8 @@ fn unavailable(error: StorageError) -> ApiError {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct AgentQuery {
-    /// The agent's location (not `local`).
+    /// The agent's location (not `local`): 1 to 64 letters, digits, `.`, `_`, `-`.
+    #[param(pattern = "^[A-Za-z0-9._-]{1,64}$")]
     pub location: Option<String>,
 }
 
